@@ -1,0 +1,1 @@
+"""The clinic instance: a practice's own booking server."""

@@ -1,0 +1,154 @@
+"""Parse and render the public API's JSON. Rules live in booking.py and patient_details.py."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..availability import clinic_timezone
+from ..models import Appointment, Practitioner, VisitReason
+from ..patient_details import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, clean_name, normalize_phone, validate_birth_date
+from ..slots import MAX_DAYS
+
+
+class VisitReasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VisitReason
+        fields = ["id", "name", "duration_minutes", "patients"]
+
+
+class PractitionerSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    visit_reasons = VisitReasonSerializer(many=True, read_only=True, source="bookable_reasons")
+
+    class Meta:
+        model = Practitioner
+        fields = ["id", "name", "specialty", "visit_reasons"]
+
+
+class SlotQuerySerializer(serializers.Serializer):
+    practitioner = serializers.IntegerField(min_value=1)
+    visit_reason = serializers.IntegerField(min_value=1)
+    to = serializers.DateField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField()  # a Python keyword, so declared here
+        return fields
+
+    def validate(self, attrs):
+        if attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": _("The end of the range is before its start.")})
+        if (attrs["to"] - attrs["from"]).days + 1 > MAX_DAYS:
+            raise serializers.ValidationError({"to": _("A range covers at most %(days)d days.") % {"days": MAX_DAYS}})
+        return attrs
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """Renders in the clinic's zone with its offset; requires an offset on input."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if isinstance(value, str) and not _has_offset(value):
+            raise serializers.ValidationError(_("Give the time with its UTC offset, e.g. 2026-03-02T09:00:00+01:00."))
+        return moment
+
+    def to_representation(self, value):
+        return value.astimezone(clinic_timezone()).isoformat()
+
+
+def _has_offset(value: str) -> bool:
+    time_part = value.partition("T")[2] or value.partition(" ")[2]
+    return time_part.endswith("Z") or "+" in time_part or "-" in time_part
+
+
+class SlotSerializer(serializers.Serializer):
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+
+
+class SlotListSerializer(serializers.Serializer):
+    slots = SlotSerializer(many=True)
+
+
+class PatientInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    last_name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    birth_date = serializers.DateField()
+    phone = serializers.CharField(max_length=32)
+    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+    def validate_first_name(self, value):
+        return _django_to_drf(clean_name, value)
+
+    def validate_last_name(self, value):
+        return _django_to_drf(clean_name, value)
+
+    def validate_birth_date(self, value):
+        _django_to_drf(validate_birth_date, value, timezone.localdate())
+        return value
+
+    def validate_phone(self, value):
+        return _django_to_drf(normalize_phone, value)
+
+
+def _django_to_drf(check, *args):
+    try:
+        return check(*args)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.messages) from None
+
+
+class AppointmentRequestSerializer(serializers.Serializer):
+    practitioner = serializers.IntegerField(min_value=1)
+    visit_reason = serializers.IntegerField(min_value=1)
+    start = LocalDateTimeField()
+    patient = PatientInputSerializer()
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = LocalDateTimeField()
+
+
+class BookedAppointmentSerializer(serializers.ModelSerializer):
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+
+    class Meta:
+        model = Appointment
+        fields = ["start", "end", "status", "manage_token"]
+
+
+class ManagedAppointmentSerializer(serializers.ModelSerializer):
+    """What the holder of a manage link may see: no patient data beyond a first name."""
+
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+    practitioner = serializers.CharField(source="practitioner.name")
+    practitioner_id = serializers.IntegerField()
+    visit_reason = serializers.CharField(source="visit_reason.name")
+    visit_reason_id = serializers.IntegerField()
+    patient_first_name = serializers.CharField(source="patient.first_name")
+    can_change = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "start",
+            "end",
+            "status",
+            "practitioner",
+            "practitioner_id",
+            "visit_reason",
+            "visit_reason_id",
+            "patient_first_name",
+            "can_change",
+        ]
+
+    def get_can_change(self, appointment) -> bool:
+        return self.context["can_change"]
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()

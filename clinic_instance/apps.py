@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ClinicInstanceConfig(AppConfig):
+    name = "clinic_instance"
+    verbose_name = _("Clinic")

@@ -1,0 +1,123 @@
+"""Read side of the agenda: load what the slot engine needs in a handful of queries."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+
+from .models import Appointment, Clinic, Practitioner, ScheduleException, VisitReason
+from .public_holidays import public_holidays
+from .slots import Interval, Policy, WorkingRange, check_day_range, free_slots
+
+
+def clinic_timezone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return datetime.combine(first, time(0), tz), datetime.combine(last + timedelta(days=1), time(0), tz)
+
+
+def bookable_reasons(practitioner: Practitioner):
+    return practitioner.visit_reasons.filter(is_active=True, online_bookable=True).order_by("name")
+
+
+def available_slots(
+    *,
+    practitioner: Practitioner,
+    visit_reason: VisitReason,
+    day_from: date,
+    day_to: date,
+    now: datetime,
+    clinic: Clinic | None = None,
+    ignore_appointment_id: int | None = None,
+) -> list[Interval]:
+    """Free slots of `practitioner` for `visit_reason` on local days `day_from`..`day_to`.
+
+    Raises slots.SlotRangeError (before any query) for a bad or oversized range.
+    `ignore_appointment_id` lets a reschedule treat the appointment's own time as free.
+    """
+    check_day_range(day_from, day_to)
+    clinic = clinic or Clinic.load()
+    tz = clinic_timezone()
+    range_start, range_end = local_day_bounds(day_from, day_to, tz)
+    margin = clinic.buffer
+    weekly_ranges = [
+        WorkingRange(
+            weekday=r.weekday,
+            start=r.start_time,
+            end=r.end_time,
+            valid_from=r.valid_from,
+            valid_until=r.valid_until,
+            visit_reason_ids=frozenset(reason.pk for reason in r.visit_reasons.all()),
+        )
+        for r in practitioner.weekly_ranges.prefetch_related("visit_reasons")
+    ]
+    exceptions = ScheduleException.objects.filter(
+        practitioner=practitioner, start__lt=range_end, end__gt=range_start
+    ).values_list("kind", "start", "end")
+    appointments = (
+        Appointment.objects.filter(
+            practitioner=practitioner, start__lt=range_end + margin, end__gt=range_start - margin
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .exclude(Q(pk=ignore_appointment_id) if ignore_appointment_id else Q(pk__in=[]))
+        .values_list("start", "end")
+    )
+    openings, absences = [], []
+    for kind, start, end in exceptions:
+        (openings if kind == ScheduleException.Kind.OPENING else absences).append(Interval(start, end))
+    closed_days = (
+        public_holidays(day_from, day_to, clinic.holiday_region) if clinic.closed_on_public_holidays else frozenset()
+    )
+    return free_slots(
+        day_from=day_from,
+        day_to=day_to,
+        duration=visit_reason.duration,
+        visit_reason_id=visit_reason.pk,
+        tz=tz,
+        now=now,
+        policy=Policy(clinic.minimum_notice, clinic.booking_horizon, clinic.buffer),
+        weekly_ranges=weekly_ranges,
+        openings=openings,
+        absences=absences,
+        busy=[Interval(start, end) for start, end in appointments],
+        closed_days=closed_days,
+    )
+
+
+def first_free_slot(
+    *, practitioner: Practitioner, visit_reason: VisitReason, now: datetime, after: date | None = None
+) -> Interval | None:
+    """The earliest free slot within the booking horizon, searched a month at a time."""
+    clinic = Clinic.load()
+    tz = clinic_timezone()
+    day = max(after or now.astimezone(tz).date(), now.astimezone(tz).date())
+    last_day = (now + clinic.booking_horizon).astimezone(tz).date()
+    while day <= last_day:
+        chunk_end = min(day + timedelta(days=30), last_day)
+        slots = available_slots(
+            practitioner=practitioner, visit_reason=visit_reason, day_from=day, day_to=chunk_end, now=now, clinic=clinic
+        )
+        if slots:
+            return slots[0]
+        day = chunk_end + timedelta(days=1)
+    return None
+
+
+def nearest_free_slots(
+    *, practitioner: Practitioner, visit_reason: VisitReason, around: datetime, now: datetime, count: int = 3
+) -> list[Interval]:
+    """The free slots closest in time to `around`, within three days either side, sorted."""
+    tz = clinic_timezone()
+    day = around.astimezone(tz).date()
+    slots = available_slots(
+        practitioner=practitioner,
+        visit_reason=visit_reason,
+        day_from=day - timedelta(days=3),
+        day_to=day + timedelta(days=3),
+        now=now,
+    )
+    closest = sorted(slots, key=lambda slot: abs(slot.start - around))[:count]
+    return sorted(closest)

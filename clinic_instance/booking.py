@@ -1,0 +1,300 @@
+"""Write side of the agenda: book, cancel and reschedule appointments.
+
+Every write that changes who occupies a practitioner's time runs in one
+transaction holding that practitioner's agenda lock (a row lock on PostgreSQL,
+the database write lock on SQLite), re-checks that the time is free, then
+writes. On PostgreSQL the exclusion constraint `appointment_no_overlap` is the
+last guard. A lock that cannot be had within AGENDA_LOCK_TIMEOUT is AgendaBusy:
+the caller should answer "busy, try again", never fail.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils.translation import gettext as _
+
+from .availability import available_slots, clinic_timezone
+from .models import Appointment, Clinic, Patient, Practitioner, VisitReason
+from .patient_details import PatientDetails
+from .slots import SlotRangeError
+
+AGENDA_LOCK_TIMEOUT = timedelta(seconds=3)
+_TERMINAL_STATUSES = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
+
+
+class BookingError(Exception):
+    """A request that cannot be carried out as asked; `field` names the culprit."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class SlotTaken(BookingError):
+    """The time overlaps an appointment that already holds it."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("This slot has just been taken."), field="start", code="slot_taken")
+
+
+class CutoffPassed(BookingError):
+    def __init__(self, message: str):
+        super().__init__(message, code="cutoff_passed")
+
+
+class IdempotencyKeyReused(BookingError):
+    def __init__(self):
+        super().__init__(
+            _("This Idempotency-Key was already used for a different request."), code="idempotency_key_reused"
+        )
+
+
+class AgendaBusy(Exception):
+    """The agenda stayed locked by other writers for too long; retrying later is safe."""
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    appointment: Appointment
+    created: bool
+
+
+def book_appointment(
+    *,
+    practitioner: Practitioner,
+    visit_reason: VisitReason,
+    start: datetime,
+    patient: PatientDetails,
+    now: datetime,
+    source: str = Appointment.Source.ONLINE,
+    idempotency_key: str | None = None,
+    request_fingerprint: str = "",
+) -> BookingResult:
+    """Book `start` for `patient`, or raise BookingError / SlotTaken / AgendaBusy.
+
+    Idempotent per `idempotency_key`: the same key with the same fingerprint
+    returns the first booking (created=False); with another fingerprint it is refused.
+    """
+    _check_offer(practitioner, visit_reason, source)
+    if start < now:
+        raise BookingError(_("This time is in the past."), field="start", code="past")
+    try:
+        with transaction.atomic():
+            _lock_agenda(practitioner)
+            if idempotency_key:
+                earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+                if earlier is not None:
+                    if earlier.request_fingerprint != request_fingerprint:
+                        raise IdempotencyKeyReused()
+                    return BookingResult(earlier, created=False)
+            _check_patient_rules(practitioner, visit_reason, patient, now)
+            _check_free(practitioner, visit_reason, start, now, source=source)
+            appointment = Appointment.objects.create(
+                practitioner=practitioner,
+                visit_reason=visit_reason,
+                patient=_find_or_create_patient(patient),
+                start=start,
+                end=start + visit_reason.duration,
+                source=source,
+                idempotency_key=idempotency_key or None,
+                request_fingerprint=request_fingerprint,
+            )
+    except IntegrityError as error:
+        if idempotency_key:
+            earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+            if earlier is not None and earlier.request_fingerprint == request_fingerprint:
+                return BookingResult(earlier, created=False)
+        if "appointment_no_overlap" in str(error):
+            raise SlotTaken() from error
+        raise
+    except OperationalError as error:
+        raise _busy_or_reraise(error) from error
+    return BookingResult(appointment, created=True)
+
+
+def cancel_appointment(
+    *, appointment: Appointment, now: datetime, by: str = Appointment.CancelledBy.PATIENT, reason: str = ""
+) -> Appointment:
+    """Cancel a booked appointment; patients cannot once the clinic's cutoff has passed."""
+    if by == Appointment.CancelledBy.PATIENT:
+        _check_cutoff(appointment, now, _("It is too late to cancel this appointment online; please call the clinic."))
+    updated = Appointment.objects.filter(pk=appointment.pk, status=Appointment.Status.BOOKED).update(
+        status=Appointment.Status.CANCELLED, cancelled_at=now, cancelled_by=by, cancellation_reason=reason[:300]
+    )
+    if not updated:
+        raise BookingError(_("This appointment can no longer be cancelled."), code="not_booked")
+    appointment.refresh_from_db()
+    return appointment
+
+
+def reschedule_appointment(*, appointment: Appointment, start: datetime, now: datetime) -> Appointment:
+    """Move a booked appointment to another free slot of the same practitioner and reason."""
+    _check_cutoff(appointment, now, _("It is too late to move this appointment online; please call the clinic."))
+    if start < now:
+        raise BookingError(_("This time is in the past."), field="start", code="past")
+    try:
+        with transaction.atomic():
+            _lock_agenda(appointment.practitioner)
+            current = Appointment.objects.get(pk=appointment.pk)
+            if current.status != Appointment.Status.BOOKED:
+                raise BookingError(_("This appointment can no longer be moved."), code="not_booked")
+            _check_free(
+                current.practitioner, current.visit_reason, start, now, source=current.source, ignore=current.pk
+            )
+            current.start = start
+            current.end = start + current.visit_reason.duration
+            current.save(update_fields=["start", "end"])
+    except IntegrityError as error:
+        if "appointment_no_overlap" in str(error):
+            raise SlotTaken() from error
+        raise
+    except OperationalError as error:
+        raise _busy_or_reraise(error) from error
+    return current
+
+
+def _check_offer(practitioner: Practitioner, visit_reason: VisitReason, source: str) -> None:
+    if not practitioner.is_active:
+        raise BookingError(_("This practitioner takes no bookings."), field="practitioner", code="inactive")
+    offered = visit_reason.is_active and visit_reason.practitioners.filter(pk=practitioner.pk).exists()
+    if not offered:
+        raise BookingError(
+            _("This visit reason is not offered by this practitioner."), field="visit_reason", code="not_offered"
+        )
+    if source == Appointment.Source.ONLINE and not visit_reason.online_bookable:
+        raise BookingError(
+            _("This visit reason cannot be booked online; please call the clinic."),
+            field="visit_reason",
+            code="not_online",
+        )
+
+
+def _check_patient_rules(
+    practitioner: Practitioner, visit_reason: VisitReason, patient: PatientDetails, now: datetime
+) -> None:
+    """New/known patient rules: known means seen by this practitioner before."""
+    needs_history = visit_reason.patients == VisitReason.Patients.KNOWN
+    refuses_history = visit_reason.patients == VisitReason.Patients.NEW
+    if not (needs_history or refuses_history or not practitioner.accepts_new_patients):
+        return
+    known = (
+        Appointment.objects.filter(
+            practitioner=practitioner,
+            patient__first_name__iexact=patient.first_name,
+            patient__last_name__iexact=patient.last_name,
+            patient__birth_date=patient.birth_date,
+            start__lt=now,
+        )
+        .exclude(status__in=_TERMINAL_STATUSES)
+        .exists()
+    )
+    if refuses_history and known:
+        raise BookingError(
+            _("This visit reason is for new patients; please choose a follow-up visit reason."),
+            field="visit_reason",
+            code="new_patients_only",
+        )
+    if needs_history and not known:
+        raise BookingError(
+            _("This visit reason is for patients already followed by this practitioner."),
+            field="visit_reason",
+            code="known_patients_only",
+        )
+    if not known and not practitioner.accepts_new_patients:
+        raise BookingError(
+            _("This practitioner is not taking new patients."), field="practitioner", code="no_new_patients"
+        )
+
+
+def _check_free(
+    practitioner: Practitioner,
+    visit_reason: VisitReason,
+    start: datetime,
+    now: datetime,
+    *,
+    source: str,
+    ignore: int | None = None,
+) -> None:
+    """Refuse a start that is not among the free slots: 'taken' if it overlaps a booking."""
+    day = start.astimezone(clinic_timezone()).date()
+    try:
+        slots = available_slots(
+            practitioner=practitioner,
+            visit_reason=visit_reason,
+            day_from=day,
+            day_to=day,
+            now=now,
+            ignore_appointment_id=ignore,
+        )
+    except SlotRangeError as error:  # pragma: no cover - one day is always a valid range
+        raise BookingError(str(error), field="start") from error
+    if any(slot.start == start for slot in slots):
+        return
+    buffer = Clinic.load().buffer
+    overlapping = (
+        Appointment.objects.filter(
+            practitioner=practitioner,
+            start__lt=start + visit_reason.duration + buffer,
+            end__gt=start - buffer,
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .exclude(pk=ignore)
+        .exists()
+    )
+    if overlapping:
+        raise SlotTaken()
+    raise BookingError(_("This time is not an available slot."), field="start", code="not_a_slot")
+
+
+def patient_can_change(appointment: Appointment, now: datetime) -> bool:
+    """Whether the patient may still cancel or move this appointment online."""
+    return (
+        appointment.status == Appointment.Status.BOOKED and now <= appointment.start - Clinic.load().cancellation_cutoff
+    )
+
+
+def _check_cutoff(appointment: Appointment, now: datetime, message: str) -> None:
+    if now > appointment.start - Clinic.load().cancellation_cutoff:
+        raise CutoffPassed(message)
+
+
+def _lock_agenda(practitioner: Practitioner) -> None:
+    """Serialize writers of one practitioner's agenda until the transaction ends.
+
+    The caller must be inside transaction.atomic(). On SQLite the IMMEDIATE
+    transaction already holds the database write lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(AGENDA_LOCK_TIMEOUT.total_seconds() * 1000)}ms"])
+        Practitioner.objects.select_for_update().only("pk").get(pk=practitioner.pk)
+
+
+def _find_or_create_patient(details: PatientDetails) -> Patient:
+    """Reuse a patient only when every identifying detail matches exactly."""
+    existing = Patient.objects.filter(
+        first_name__iexact=details.first_name,
+        last_name__iexact=details.last_name,
+        birth_date=details.birth_date,
+        phone=details.phone,
+    ).first()
+    if existing is not None:
+        # Anonymous input never overwrites a patient's record; staff merge changes.
+        return existing
+    return Patient.objects.create(
+        first_name=details.first_name,
+        last_name=details.last_name,
+        birth_date=details.birth_date,
+        phone=details.phone,
+        email=details.email,
+    )
+
+
+def _busy_or_reraise(error: OperationalError) -> Exception:
+    message = str(error).lower()
+    if "lock" in message or "timeout" in message:
+        return AgendaBusy()
+    return error

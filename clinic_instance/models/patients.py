@@ -1,0 +1,25 @@
+"""Patients: identity and contact details, never shown outside the clinic's staff."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Patient(models.Model):
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    birth_date = models.DateField(_("birth date"))
+    phone = models.CharField(_("phone"), max_length=16, help_text=_("E.164, e.g. +33612345678"))
+    email = models.EmailField(_("e-mail"), blank=True, max_length=254)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["last_name", "first_name", "birth_date"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"), name="patient_phone_e164"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.last_name.upper()} {self.first_name}"

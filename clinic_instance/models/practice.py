@@ -1,0 +1,167 @@
+"""The practice itself: its booking policy, its practitioners and their visit reasons."""
+
+from datetime import timedelta
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+rpps_validator = RegexValidator(r"^\d{11}$", _("An RPPS number has exactly 11 digits."))
+
+
+class Clinic(models.Model):
+    """The one row describing this instance's practice and its booking policy."""
+
+    HOLIDAY_REGIONS = [
+        ("", _("Metropolitan France")),
+        ("57", _("Moselle")),
+        ("67", _("Bas-Rhin")),
+        ("68", _("Haut-Rhin")),
+        ("971", _("Guadeloupe")),
+        ("972", _("Martinique")),
+        ("973", _("French Guiana")),
+        ("974", _("Réunion")),
+        ("976", _("Mayotte")),
+    ]
+
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True, help_text=_("E.164, e.g. +33123456789"))
+    email = models.EmailField(_("e-mail"), blank=True)
+    holiday_region = models.CharField(
+        _("public holidays"),
+        max_length=3,
+        blank=True,
+        choices=HOLIDAY_REGIONS,
+        help_text=_("Alsace-Moselle and overseas departments have extra public holidays."),
+    )
+    closed_on_public_holidays = models.BooleanField(_("closed on public holidays"), default=True)
+    minimum_notice_minutes = models.PositiveIntegerField(
+        _("minimum notice (minutes)"),
+        default=120,
+        validators=[MaxValueValidator(60 * 24 * 30)],
+        help_text=_("Patients cannot book a slot that starts sooner than this."),
+    )
+    booking_horizon_days = models.PositiveIntegerField(
+        _("booking horizon (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text=_("Patients cannot book further ahead than this."),
+    )
+    buffer_minutes = models.PositiveIntegerField(
+        _("buffer between appointments (minutes)"), default=0, validators=[MaxValueValidator(120)]
+    )
+    cancellation_cutoff_hours = models.PositiveIntegerField(
+        _("cancellation cutoff (hours)"),
+        default=24,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text=_("Patients cannot cancel or move an appointment online later than this before it."),
+    )
+
+    class Meta:
+        verbose_name = _("clinic")
+        verbose_name_plural = _("clinic")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="clinic_is_a_singleton"),
+            models.CheckConstraint(condition=models.Q(booking_horizon_days__gte=1), name="clinic_horizon_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "Clinic":
+        clinic, _created = cls.objects.get_or_create(pk=1, defaults={"name": "OpenRDV"})
+        return clinic
+
+    @property
+    def minimum_notice(self) -> timedelta:
+        return timedelta(minutes=self.minimum_notice_minutes)
+
+    @property
+    def booking_horizon(self) -> timedelta:
+        return timedelta(days=self.booking_horizon_days)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)
+
+    @property
+    def cancellation_cutoff(self) -> timedelta:
+        return timedelta(hours=self.cancellation_cutoff_hours)
+
+
+class Practitioner(models.Model):
+    title = models.CharField(_("title"), max_length=20, blank=True, default="Dr", help_text=_("e.g. Dr, Pr"))
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    specialty = models.CharField(_("specialty"), max_length=100)
+    rpps = models.CharField(
+        _("RPPS number"), max_length=11, blank=True, validators=[rpps_validator], help_text=_("11 digits")
+    )
+    accepts_new_patients = models.BooleanField(_("accepts new patients"), default=True)
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive practitioners take no bookings."))
+
+    class Meta:
+        verbose_name = _("practitioner")
+        verbose_name_plural = _("practitioners")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["rpps"], condition=~models.Q(rpps=""), name="practitioner_rpps_unique"),
+            models.CheckConstraint(
+                condition=models.Q(rpps="") | models.Q(rpps__regex=r"^[0-9]{11}$"), name="practitioner_rpps_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
+
+
+class VisitReason(models.Model):
+    """Why a patient comes (first consultation, follow-up…): its length and its rules."""
+
+    class Patients(models.TextChoices):
+        ALL = "all", _("new and known patients")
+        NEW = "new", _("new patients only")
+        KNOWN = "known", _("known patients only")
+
+    name = models.CharField(_("name"), max_length=120)
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    practitioners = models.ManyToManyField(Practitioner, related_name="visit_reasons", verbose_name=_("practitioners"))
+    online_bookable = models.BooleanField(_("bookable online"), default=True)
+    patients = models.CharField(_("for"), max_length=5, choices=Patients.choices, default=Patients.ALL)
+    instructions = models.TextField(
+        _("instructions to the patient"), blank=True, max_length=2000, help_text=_("Shown before and after booking.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("visit reason")
+        verbose_name_plural = _("visit reasons")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="visit_reason_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(patients__in=["all", "new", "known"]), name="visit_reason_patients_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)

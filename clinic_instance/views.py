@@ -1,0 +1,193 @@
+"""The patient pages: choose, book, and manage an appointment, with no account."""
+
+from datetime import timedelta
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import booking
+from .api.views import bookable_practitioners
+from .availability import available_slots, clinic_timezone, first_free_slot, nearest_free_slots
+from .calendar_file import appointment_ics
+from .forms import PatientDetailsForm, SlotForm
+from .models import Appointment, Clinic
+from .week_view import days_of_week, parse_week, week_start
+
+
+@require_GET
+def home(request):
+    return render(
+        request, "clinic_instance/home.html", {"clinic": Clinic.load(), "practitioners": bookable_practitioners()}
+    )
+
+
+def _week_context(request, *, practitioner, visit_reason, ignore_appointment_id=None) -> dict:
+    now = timezone.now()
+    today = now.astimezone(clinic_timezone()).date()
+    monday = parse_week(request.GET.get("week"), today)
+    slots = available_slots(
+        practitioner=practitioner,
+        visit_reason=visit_reason,
+        day_from=monday,
+        day_to=monday + timedelta(days=6),
+        now=now,
+        ignore_appointment_id=ignore_appointment_id,
+    )
+    next_free = None
+    if not slots:
+        next_free = first_free_slot(practitioner=practitioner, visit_reason=visit_reason, now=now, after=monday)
+    return {
+        "days": days_of_week(monday, slots),
+        "monday": monday,
+        "previous_week": monday - timedelta(days=7) if monday > week_start(today) else None,
+        "next_week": monday + timedelta(days=7),
+        "next_free": next_free,
+        "next_free_week": week_start(next_free.start.astimezone(clinic_timezone()).date()) if next_free else None,
+    }
+
+
+@require_GET
+def practitioner_page(request, practitioner_id: int):
+    practitioner = get_object_or_404(bookable_practitioners(), pk=practitioner_id)
+    context = {"clinic": Clinic.load(), "practitioner": practitioner, "reasons": practitioner.bookable_reasons}
+    reason_id = request.GET.get("reason", "")
+    if reason_id.isdigit():
+        visit_reason = next((r for r in practitioner.bookable_reasons if r.pk == int(reason_id)), None)
+        if visit_reason is None:
+            raise Http404
+        context.update(visit_reason=visit_reason, week_query=f"reason={visit_reason.pk}&")
+        context.update(_week_context(request, practitioner=practitioner, visit_reason=visit_reason))
+    return render(request, "clinic_instance/practitioner.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def book_details(request, practitioner_id: int, reason_id: int):
+    practitioner = get_object_or_404(bookable_practitioners(), pk=practitioner_id)
+    visit_reason = next((r for r in practitioner.bookable_reasons if r.pk == reason_id), None)
+    if visit_reason is None:
+        raise Http404
+    context = {"clinic": Clinic.load(), "practitioner": practitioner, "visit_reason": visit_reason}
+    if request.method == "GET":
+        form = PatientDetailsForm(initial={"start": request.GET.get("start", "")})
+        start = SlotForm({"start": request.GET.get("start", "")})
+        if not start.is_valid():
+            return redirect(f"{reverse('practitioner', args=[practitioner.pk])}?reason={visit_reason.pk}")
+        context.update(form=form, start=start.cleaned_data["start"])
+        return render(request, "clinic_instance/book_details.html", context)
+
+    form = PatientDetailsForm(request.POST)
+    context["form"] = form
+    if not form.is_valid():
+        context["start"] = form.cleaned_data.get("start")
+        return render(request, "clinic_instance/book_details.html", context, status=400)
+    start = form.cleaned_data["start"]
+    try:
+        result = booking.book_appointment(
+            practitioner=practitioner,
+            visit_reason=visit_reason,
+            start=start,
+            patient=form.patient_details(),
+            now=timezone.now(),
+        )
+    except booking.SlotTaken as error:
+        context.update(
+            start=None,
+            slot_error=error.message,
+            alternatives=nearest_free_slots(
+                practitioner=practitioner, visit_reason=visit_reason, around=start, now=timezone.now()
+            ),
+        )
+        return render(request, "clinic_instance/book_details.html", context, status=409)
+    except booking.BookingError as error:
+        context.update(start=start, booking_error=error.message)
+        return render(request, "clinic_instance/book_details.html", context, status=400)
+    except booking.AgendaBusy:
+        context.update(start=start, booking_error=_("The agenda is busy. Please send the form again."))
+        return render(request, "clinic_instance/book_details.html", context, status=503)
+    return redirect(f"{reverse('manage', args=[result.appointment.manage_token])}?booked=1")
+
+
+def _appointment_or_404(token: str) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.select_related("practitioner", "visit_reason", "patient"), manage_token=token
+    )
+
+
+def _manage_context(request, appointment: Appointment, **extra) -> dict:
+    return {
+        "clinic": Clinic.load(),
+        "appointment": appointment,
+        "can_change": booking.patient_can_change(appointment, timezone.now()),
+        "manage_url": request.build_absolute_uri(reverse("manage", args=[appointment.manage_token])),
+        "just_booked": request.GET.get("booked") == "1",
+        **extra,
+    }
+
+
+@require_GET
+def manage(request, token: str):
+    appointment = _appointment_or_404(token)
+    return render(request, "clinic_instance/manage.html", _manage_context(request, appointment))
+
+
+@require_POST
+def cancel(request, token: str):
+    appointment = _appointment_or_404(token)
+    try:
+        booking.cancel_appointment(appointment=appointment, now=timezone.now())
+    except booking.BookingError as error:
+        return render(
+            request,
+            "clinic_instance/manage.html",
+            _manage_context(request, appointment, error=error.message),
+            status=400,
+        )
+    return redirect(f"{reverse('manage', args=[token])}?cancelled=1")
+
+
+@require_http_methods(["GET", "POST"])
+def move(request, token: str):
+    appointment = _appointment_or_404(token)
+    context = _manage_context(request, appointment)
+    if not context["can_change"]:
+        context["error"] = _("This appointment can no longer be moved online; please call the clinic.")
+        return render(request, "clinic_instance/manage.html", context, status=400)
+    status = 200
+    if request.method == "POST":
+        form = SlotForm(request.POST)
+        if form.is_valid():
+            try:
+                booking.reschedule_appointment(
+                    appointment=appointment, start=form.cleaned_data["start"], now=timezone.now()
+                )
+            except booking.BookingError as error:
+                context["error"], status = error.message, (409 if isinstance(error, booking.SlotTaken) else 400)
+            except booking.AgendaBusy:
+                context["error"], status = _("The agenda is busy. Please try again."), 503
+            else:
+                return redirect(f"{reverse('manage', args=[token])}?moved=1")
+        else:
+            context["error"], status = _("Choose a slot."), 400
+    context.update(
+        _week_context(
+            request,
+            practitioner=appointment.practitioner,
+            visit_reason=appointment.visit_reason,
+            ignore_appointment_id=appointment.pk,
+        )
+    )
+    return render(request, "clinic_instance/move.html", context, status=status)
+
+
+@require_GET
+def calendar_file(request, token: str):
+    appointment = _appointment_or_404(token)
+    manage_url = request.build_absolute_uri(reverse("manage", args=[token]))
+    body = appointment_ics(appointment, manage_url=manage_url, host=request.get_host(), now=timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    return response

@@ -1,0 +1,1 @@
+"""Settings, URL wiring and process entry points shared by both roles."""

@@ -1,0 +1,1 @@
+"""One module per role (`clinic`, `directory`) over a shared `base`."""

@@ -1,0 +1,1 @@
+"""The directory: public practitioner profiles; never an appointment or a patient."""
