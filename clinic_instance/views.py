@@ -40,6 +40,18 @@ def _week_context(request, *, practitioner, visit_reason, ignore_appointment_id=
     next_free = None
     if not slots:
         next_free = first_free_slot(practitioner=practitioner, visit_reason=visit_reason, now=now, after=monday)
+        if next_free is not None and "week" not in request.GET:
+            # Nothing this week and no week asked for: jump straight to the first free one.
+            monday = week_start(next_free.start.astimezone(clinic_timezone()).date())
+            slots = available_slots(
+                practitioner=practitioner,
+                visit_reason=visit_reason,
+                day_from=monday,
+                day_to=monday + timedelta(days=6),
+                now=now,
+                ignore_appointment_id=ignore_appointment_id,
+            )
+            next_free = None
     return {
         "days": days_of_week(monday, slots),
         "monday": monday,
