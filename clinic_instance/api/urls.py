@@ -1,8 +1,11 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from ..converters import ManageTokenConverter
 from . import views
 
-MANAGE = "appointments/manage/<str:token>"
+register_converter(ManageTokenConverter, "manage_token")
+
+MANAGE = "appointments/manage/<manage_token:token>"
 
 urlpatterns = [
     path("practitioners/", views.PractitionerListView.as_view(), name="api-practitioners"),
