@@ -1,6 +1,7 @@
 """Properties of the slot engine that must hold for any agenda (hypothesis)."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -121,7 +122,7 @@ def test_no_slot_starts_before_the_minimum_notice(agenda):
 def test_slots_are_sorted_apart_of_the_right_length_and_never_repeat_a_wall_time(agenda):
     slots = compute(agenda)
     assert slots == sorted(slots)
-    for earlier, later in zip(slots, slots[1:], strict=False):
+    for earlier, later in pairwise(slots):
         assert earlier.end <= later.start
     assert all(slot.end - slot.start == agenda["duration"] for slot in slots)
     walls = [slot.start.astimezone(PARIS).replace(tzinfo=None) for slot in slots]
