@@ -1,0 +1,122 @@
+"""The README's demo command on the embedded default (SQLite), served by gunicorn.
+
+Also proves the SQLite guard: simultaneous bookings of one slot make one appointment.
+"""
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    database = tmp_path_factory.mktemp("demo") / "clinic.sqlite3"
+    environment = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"sqlite:///{database}", "OPENRDV_ROLE": "clinic"}
+    for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        environment.pop(name, None)
+    prepared = subprocess.run(
+        [sys.executable, "manage.py", "demo", "--no-serve"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=180, check=True,
+    )  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--threads", "8", "--worker-class", "gthread"],
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{url}/api/v1/practitioners/", timeout=10)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield {"url": url, "database": database, "output": prepared.stdout}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_demo_prints_where_to_go(demo_server):
+    assert "http://127.0.0.1:8001/" in demo_server["output"]
+
+
+def test_the_demo_has_several_specialties_with_visit_reasons(demo_server):
+    practitioners = requests.get(f"{demo_server['url']}/api/v1/practitioners/", timeout=10).json()
+    assert len(practitioners) >= 3
+    assert len({p["specialty"] for p in practitioners}) >= 3
+    assert all(p["visit_reasons"] for p in practitioners)
+
+
+def test_the_demo_has_an_absence_some_bookings_and_free_slots_in_the_coming_weeks(demo_server):
+    database = sqlite3.connect(demo_server["database"])
+    assert database.execute("SELECT count(*) FROM clinic_instance_scheduleexception WHERE kind='absence'").fetchone()[0]
+    assert database.execute("SELECT count(*) FROM clinic_instance_appointment WHERE status='booked'").fetchone()[0] > 20
+    for practitioner in requests.get(f"{demo_server['url']}/api/v1/practitioners/", timeout=10).json():
+        reason = practitioner["visit_reasons"][0]
+        slots = requests.get(
+            f"{demo_server['url']}/api/v1/slots/",
+            params={"practitioner": practitioner["id"], "visit_reason": reason["id"],
+                    "from": date.today(), "to": date.today() + timedelta(days=20)},
+            timeout=10,
+        ).json()["slots"]  # fmt: skip
+        assert slots, practitioner["name"]
+
+
+def test_the_demo_booking_page_answers(demo_server):
+    home = requests.get(demo_server["url"] + "/", timeout=10)
+    assert home.status_code == 200
+    assert "Prendre rendez-vous" in home.text
+
+
+def test_simultaneous_bookings_of_one_slot_on_sqlite_make_one_appointment(demo_server):
+    url = demo_server["url"]
+    practitioner = next(p for p in requests.get(f"{url}/api/v1/practitioners/", timeout=10).json())
+    reason = next(r for r in practitioner["visit_reasons"] if r["patients"] == "all")
+    slots = requests.get(
+        f"{url}/api/v1/slots/",
+        params={"practitioner": practitioner["id"], "visit_reason": reason["id"],
+                "from": date.today() + timedelta(days=7), "to": date.today() + timedelta(days=21)},
+        timeout=10,
+    ).json()["slots"]  # fmt: skip
+    start = slots[0]["start"]
+    clients = 12
+    barrier = threading.Barrier(clients)
+    codes: list[int] = []
+
+    def book(index: int) -> None:
+        body = {
+            "practitioner": practitioner["id"],
+            "visit_reason": reason["id"],
+            "start": start,
+            "patient": {"first_name": f"P{index}", "last_name": "Test", "birth_date": "1990-01-01",
+                        "phone": f"+3361234{index:04d}"},
+        }  # fmt: skip
+        barrier.wait()
+        codes.append(requests.post(f"{url}/api/v1/appointments/", json=body, timeout=30).status_code)
+
+    threads = [threading.Thread(target=book, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [201] + [409] * (clients - 1)

@@ -1,0 +1,88 @@
+"""Settings come from the environment and are parsed strictly."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_SECRET = "x7Qm2-Lr9vTz8bNc4WpK0sYd6HjF3gAe5uRi1oZq-tEw8yUa2sDf"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("0", False), ("Yes", True), ("off", False)])
+def test_booleans_are_read_in_their_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("OPENRDV_FLAG", raw)
+    assert env.boolean("OPENRDV_FLAG", not expected) is expected
+
+
+def test_a_bad_boolean_is_an_error_not_a_default(monkeypatch):
+    monkeypatch.setenv("OPENRDV_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="OPENRDV_FLAG"):
+        env.boolean("OPENRDV_FLAG", False)
+
+
+def test_a_bad_integer_is_an_error(monkeypatch):
+    monkeypatch.setenv("OPENRDV_NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured, match="OPENRDV_NUMBER"):
+        env.integer("OPENRDV_NUMBER", 10)
+
+
+def test_a_secret_can_come_from_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    monkeypatch.setenv("OPENRDV_SECRET_FILE", str(secret))
+    assert env.string("OPENRDV_SECRET") == "s3cret"
+
+
+def test_a_required_variable_that_is_missing_is_named(monkeypatch):
+    monkeypatch.delenv("OPENRDV_ABSENT", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="OPENRDV_ABSENT"):
+        env.string("OPENRDV_ABSENT")
+
+
+def production_env(**overrides) -> dict:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    return {
+        **base,
+        "OPENRDV_ROLE": "clinic",
+        "DEBUG": "false",
+        "SECRET_KEY": STRONG_SECRET,
+        "ALLOWED_HOSTS": "rdv.example.fr",
+        "DATABASE_URL": "postgres://openrdv@127.0.0.1:5432/openrdv",
+        **overrides,
+    }
+
+
+def run_manage(*args, env_vars) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env_vars, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("role", ["clinic", "directory"])
+def test_production_settings_pass_the_deployment_checks(role):
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_vars=production_env(OPENRDV_ROLE=role))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    environment = production_env()
+    del environment["SECRET_KEY"]
+    result = run_manage("check", env_vars=environment)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_an_unknown_role_is_refused():
+    result = run_manage("check", env_vars=production_env(OPENRDV_ROLE="hospital"))
+    assert result.returncode != 0
+    assert "OPENRDV_ROLE" in result.stderr
