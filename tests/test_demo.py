@@ -10,13 +10,15 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+TODAY = datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def free_port() -> int:
@@ -76,7 +78,7 @@ def test_the_demo_has_an_absence_some_bookings_and_free_slots_in_the_coming_week
         slots = requests.get(
             f"{demo_server['url']}/api/v1/slots/",
             params={"practitioner": practitioner["id"], "visit_reason": reason["id"],
-                    "from": date.today(), "to": date.today() + timedelta(days=20)},
+                    "from": TODAY, "to": TODAY + timedelta(days=20)},
             timeout=10,
         ).json()["slots"]  # fmt: skip
         assert slots, practitioner["name"]
@@ -95,7 +97,7 @@ def test_simultaneous_bookings_of_one_slot_on_sqlite_make_one_appointment(demo_s
     slots = requests.get(
         f"{url}/api/v1/slots/",
         params={"practitioner": practitioner["id"], "visit_reason": reason["id"],
-                "from": date.today() + timedelta(days=7), "to": date.today() + timedelta(days=21)},
+                "from": TODAY + timedelta(days=7), "to": TODAY + timedelta(days=21)},
         timeout=10,
     ).json()["slots"]  # fmt: skip
     start = slots[0]["start"]
