@@ -41,7 +41,7 @@ class PatientDetailsForm(forms.Form):
         label=_("Mobile phone"),
         max_length=32,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-        help_text=_("For your confirmation and reminders."),
+        help_text=_("Used to send your confirmation and reminders."),
     )
     email = forms.EmailField(label=_("E-mail"), max_length=EMAIL_MAX_LENGTH, required=False)
 

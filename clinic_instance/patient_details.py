@@ -36,7 +36,7 @@ def validate_birth_date(value: date, today: date) -> None:
     if value > today:
         raise ValidationError(_("A birth date cannot be in the future."))
     if value.year < today.year - OLDEST_AGE_YEARS:
-        raise ValidationError(_("Enter a real birth date."))
+        raise ValidationError(_("Enter a valid birth date."))
 
 
 def clean_name(value: str) -> str:

@@ -118,7 +118,7 @@ def book_details(request, practitioner_id: int, reason_id: int):
         context.update(start=start, booking_error=error.message)
         return render(request, "clinic_instance/book_details.html", context, status=400)
     except booking.AgendaBusy:
-        context.update(start=start, booking_error=_("The agenda is busy. Please send the form again."))
+        context.update(start=start, booking_error=_("Booking is busy right now; please try again."))
         return render(request, "clinic_instance/book_details.html", context, status=503)
     return redirect(f"{reverse('manage', args=[result.appointment.manage_token])}?booked=1")
 
@@ -179,7 +179,7 @@ def move(request, token: str):
             except booking.BookingError as error:
                 context["error"], status = error.message, (409 if isinstance(error, booking.SlotTaken) else 400)
             except booking.AgendaBusy:
-                context["error"], status = _("The agenda is busy. Please try again."), 503
+                context["error"], status = _("Booking is busy right now; please try again."), 503
             else:
                 return redirect(f"{reverse('manage', args=[token])}?moved=1")
         else:

@@ -1,9 +1,8 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from ..converters import ManageTokenConverter
 from . import views
 
-register_converter(ManageTokenConverter, "manage_token")
+# The manage_token converter is registered by clinic_instance.urls, which includes this module.
 
 MANAGE = "appointments/manage/<manage_token:token>"
 

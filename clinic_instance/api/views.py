@@ -6,6 +6,7 @@ import json
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
@@ -149,7 +150,7 @@ def _taken_response(error, practitioner, visit_reason, start) -> Response:
 
 def _busy_response() -> Response:
     return Response(
-        {"detail": "The agenda is busy, please try again.", "code": "busy"},
+        {"detail": _("Booking is busy right now; please try again."), "code": "busy"},
         status=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers={"Retry-After": "1"},
     )

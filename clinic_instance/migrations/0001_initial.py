@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('minimum_notice_minutes', models.PositiveIntegerField(default=120, help_text='Patients cannot book a slot that starts sooner than this.', validators=[django.core.validators.MaxValueValidator(43200)], verbose_name='minimum notice (minutes)')),
                 ('booking_horizon_days', models.PositiveIntegerField(default=90, help_text='Patients cannot book further ahead than this.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(730)], verbose_name='booking horizon (days)')),
                 ('buffer_minutes', models.PositiveIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(120)], verbose_name='buffer between appointments (minutes)')),
-                ('cancellation_cutoff_hours', models.PositiveIntegerField(default=24, help_text='Patients cannot cancel or move an appointment online later than this before it.', validators=[django.core.validators.MaxValueValidator(336)], verbose_name='cancellation cutoff (hours)')),
+                ('cancellation_cutoff_hours', models.PositiveIntegerField(default=24, help_text='How long before an appointment patients can still cancel or move it online.', validators=[django.core.validators.MaxValueValidator(336)], verbose_name='cancellation cutoff (hours)')),
             ],
             options={
                 'verbose_name': 'clinic',
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=120, verbose_name='name')),
                 ('duration_minutes', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(480)], verbose_name='duration (minutes)')),
                 ('online_bookable', models.BooleanField(default=True, verbose_name='bookable online')),
-                ('patients', models.CharField(choices=[('all', 'new and known patients'), ('new', 'new patients only'), ('known', 'known patients only')], default='all', max_length=5, verbose_name='for')),
+                ('patients', models.CharField(choices=[('all', 'new and known patients'), ('new', 'new patients only'), ('known', 'known patients only')], default='all', max_length=5, verbose_name='patients accepted')),
                 ('instructions', models.TextField(blank=True, help_text='Shown before and after booking.', max_length=2000, verbose_name='instructions to the patient')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('practitioners', models.ManyToManyField(related_name='visit_reasons', to='clinic_instance.practitioner', verbose_name='practitioners')),
@@ -125,8 +125,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], verbose_name='weekday')),
-                ('start_time', models.TimeField(verbose_name='from')),
-                ('end_time', models.TimeField(verbose_name='until')),
+                ('start_time', models.TimeField(verbose_name='start time')),
+                ('end_time', models.TimeField(verbose_name='end time')),
                 ('valid_from', models.DateField(blank=True, null=True, verbose_name='valid from')),
                 ('valid_until', models.DateField(blank=True, help_text='Inclusive.', null=True, verbose_name='valid until')),
                 ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='weekly_ranges', to='clinic_instance.practitioner', verbose_name='practitioner')),

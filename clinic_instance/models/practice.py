@@ -55,7 +55,7 @@ class Clinic(models.Model):
         _("cancellation cutoff (hours)"),
         default=24,
         validators=[MaxValueValidator(24 * 14)],
-        help_text=_("Patients cannot cancel or move an appointment online later than this before it."),
+        help_text=_("How long before an appointment patients can still cancel or move it online."),
     )
 
     class Meta:
@@ -139,7 +139,7 @@ class VisitReason(models.Model):
     )
     practitioners = models.ManyToManyField(Practitioner, related_name="visit_reasons", verbose_name=_("practitioners"))
     online_bookable = models.BooleanField(_("bookable online"), default=True)
-    patients = models.CharField(_("for"), max_length=5, choices=Patients.choices, default=Patients.ALL)
+    patients = models.CharField(_("patients accepted"), max_length=5, choices=Patients.choices, default=Patients.ALL)
     instructions = models.TextField(
         _("instructions to the patient"), blank=True, max_length=2000, help_text=_("Shown before and after booking.")
     )

@@ -25,8 +25,8 @@ class WeeklyRange(models.Model):
         Practitioner, on_delete=models.CASCADE, related_name="weekly_ranges", verbose_name=_("practitioner")
     )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
-    start_time = models.TimeField(_("from"))
-    end_time = models.TimeField(_("until"))
+    start_time = models.TimeField(_("start time"))
+    end_time = models.TimeField(_("end time"))
     visit_reasons = models.ManyToManyField(
         VisitReason,
         blank=True,
