@@ -16,13 +16,16 @@ from .patient_details import (
 )
 
 
-class SlotChoiceField(forms.CharField):
+class SlotChoiceField(forms.Field):
     """An ISO 8601 start time with its offset, as carried by the slot buttons."""
 
+    max_raw_length = 40
+
     def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
+        if value in self.empty_values:
             return None
+        if not isinstance(value, str) or len(value) > self.max_raw_length:
+            raise forms.ValidationError(_("Choose a slot."))
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
@@ -33,7 +36,7 @@ class SlotChoiceField(forms.CharField):
 
 
 class PatientDetailsForm(forms.Form):
-    start = SlotChoiceField(widget=forms.HiddenInput, max_length=40)
+    start = SlotChoiceField(widget=forms.HiddenInput)
     first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX_LENGTH)
     last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX_LENGTH)
     birth_date = forms.DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -71,4 +74,4 @@ class PatientDetailsForm(forms.Form):
 
 
 class SlotForm(forms.Form):
-    start = SlotChoiceField(max_length=40)
+    start = SlotChoiceField()
