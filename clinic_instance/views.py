@@ -109,9 +109,12 @@ def book_details(request, practitioner_id: int, reason_id: int):
         context.update(
             start=None,
             slot_error=error.message,
-            alternatives=nearest_free_slots(
-                practitioner=practitioner, visit_reason=visit_reason, around=start, now=timezone.now()
-            ),
+            alternatives=[
+                slot.start.astimezone(clinic_timezone())
+                for slot in nearest_free_slots(
+                    practitioner=practitioner, visit_reason=visit_reason, around=start, now=timezone.now()
+                )
+            ],
         )
         return render(request, "clinic_instance/book_details.html", context, status=409)
     except booking.BookingError as error:

@@ -25,7 +25,9 @@ def test_the_compiled_catalog_matches_its_source():
     for entry in entries():
         match = re.search(r'^msgid "(.+)"\nmsgstr "(.+)"$', entry, re.M)
         if match and "msgctxt" not in entry:
-            msgid, msgstr = (part.encode().decode("unicode_escape").encode("latin-1").decode() for part in match.groups())
+            msgid, msgstr = (
+                part.encode().decode("unicode_escape").encode("latin-1").decode() for part in match.groups()
+            )
             assert catalog.gettext(msgid) == msgstr
             checked += 1
     assert checked > 100
