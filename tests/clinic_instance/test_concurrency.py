@@ -8,6 +8,7 @@ import threading
 import time as clock
 from datetime import time, timedelta
 
+import psycopg
 import pytest
 import requests
 from django.db import connection
@@ -112,3 +113,27 @@ def test_negative_control_without_the_guards_the_race_double_books(live_server, 
         Appointment.objects.all().delete()
         with connection.schema_editor() as editor:
             editor.add_constraint(Appointment, constraint)
+
+
+def test_a_lock_held_too_long_answers_busy_not_an_error(live_server, open_agenda, monkeypatch):
+    practitioner, reason = open_agenda
+    start = a_free_slot(live_server, practitioner, reason)
+    monkeypatch.setattr(booking, "AGENDA_LOCK_TIMEOUT", timedelta(milliseconds=300))
+    holder = psycopg.connect(**_connection_kwargs(), autocommit=False)
+    try:
+        holder.execute("SELECT id FROM clinic_instance_practitioner WHERE id = %s FOR UPDATE", [practitioner.pk])
+        response = requests.post(
+            f"{live_server.url}/api/v1/appointments/", json=bodies_for(practitioner, reason, start)[0], timeout=30
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.json()["code"] == "busy"
+    assert Appointment.objects.count() == 0
+
+
+def _connection_kwargs() -> dict:
+    settings = connection.settings_dict
+    return {"dbname": settings["NAME"], "user": settings["USER"], "host": settings["HOST"], "port": settings["PORT"]}
