@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet
 
 from .models import Appointment, Clinic, Practitioner, ScheduleException, VisitReason
 from .public_holidays import public_holidays
@@ -19,8 +19,12 @@ def local_day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, d
     return datetime.combine(first, time(0), tz), datetime.combine(last + timedelta(days=1), time(0), tz)
 
 
-def bookable_reasons(practitioner: Practitioner):
-    return practitioner.visit_reasons.filter(is_active=True, online_bookable=True).order_by("name")
+def bookable_practitioners() -> QuerySet[Practitioner]:
+    """Active practitioners, each with `bookable_reasons`: the reasons patients may book online."""
+    reasons = VisitReason.objects.filter(is_active=True, online_bookable=True).order_by("name")
+    return Practitioner.objects.filter(is_active=True).prefetch_related(
+        Prefetch("visit_reasons", queryset=reasons, to_attr="bookable_reasons")
+    )
 
 
 def available_slots(

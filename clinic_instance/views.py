@@ -1,7 +1,5 @@
 """The patient pages: choose, book, and manage an appointment, with no account."""
 
-from datetime import timedelta
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,12 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import booking
-from .api.views import bookable_practitioners
-from .availability import available_slots, clinic_timezone, first_free_slot, nearest_free_slots
+from .availability import bookable_practitioners, clinic_timezone, nearest_free_slots
 from .calendar_file import appointment_ics
 from .forms import PatientDetailsForm, SlotForm
 from .models import Appointment, Clinic
-from .week_view import days_of_week, parse_week, week_start
+from .week_view import week_of_slots
 
 
 @require_GET
@@ -26,40 +23,14 @@ def home(request):
 
 
 def _week_context(request, *, practitioner, visit_reason, ignore_appointment_id=None) -> dict:
-    now = timezone.now()
-    today = now.astimezone(clinic_timezone()).date()
-    monday = parse_week(request.GET.get("week"), today)
-    slots = available_slots(
+    week = week_of_slots(
         practitioner=practitioner,
         visit_reason=visit_reason,
-        day_from=monday,
-        day_to=monday + timedelta(days=6),
-        now=now,
+        asked_week=request.GET.get("week"),
+        now=timezone.now(),
         ignore_appointment_id=ignore_appointment_id,
     )
-    next_free = None
-    if not slots:
-        next_free = first_free_slot(practitioner=practitioner, visit_reason=visit_reason, now=now, after=monday)
-        if next_free is not None and "week" not in request.GET:
-            # Nothing this week and no week asked for: jump straight to the first free one.
-            monday = week_start(next_free.start.astimezone(clinic_timezone()).date())
-            slots = available_slots(
-                practitioner=practitioner,
-                visit_reason=visit_reason,
-                day_from=monday,
-                day_to=monday + timedelta(days=6),
-                now=now,
-                ignore_appointment_id=ignore_appointment_id,
-            )
-            next_free = None
-    return {
-        "days": days_of_week(monday, slots),
-        "monday": monday,
-        "previous_week": monday - timedelta(days=7) if monday > week_start(today) else None,
-        "next_week": monday + timedelta(days=7),
-        "next_free": next_free,
-        "next_free_week": week_start(next_free.start.astimezone(clinic_timezone()).date()) if next_free else None,
-    }
+    return {"week": week, "days": week.days}
 
 
 @require_GET

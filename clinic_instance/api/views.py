@@ -3,7 +3,6 @@
 import hashlib
 import json
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import booking
-from ..availability import available_slots, nearest_free_slots
+from ..availability import available_slots, bookable_practitioners, nearest_free_slots
 from ..models import Appointment, Practitioner, VisitReason
 from ..patient_details import PatientDetails
 from ..slots import SlotRangeError
@@ -31,13 +30,6 @@ from .serializers import (
 )
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
-
-
-def bookable_practitioners():
-    reasons = VisitReason.objects.filter(is_active=True, online_bookable=True).order_by("name")
-    return Practitioner.objects.filter(is_active=True).prefetch_related(
-        Prefetch("visit_reasons", queryset=reasons, to_attr="bookable_reasons")
-    )
 
 
 class PractitionerListView(generics.ListAPIView):
