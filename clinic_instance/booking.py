@@ -91,7 +91,7 @@ def book_appointment(
                         raise IdempotencyKeyReused()
                     return BookingResult(earlier, created=False)
             _check_patient_rules(practitioner, visit_reason, patient, now)
-            _check_free(practitioner, visit_reason, start, now, source=source)
+            _check_free(practitioner, visit_reason, start, now)
             appointment = Appointment.objects.create(
                 practitioner=practitioner,
                 visit_reason=visit_reason,
@@ -141,9 +141,7 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, now: da
             current = Appointment.objects.get(pk=appointment.pk)
             if current.status != Appointment.Status.BOOKED:
                 raise BookingError(_("This appointment can no longer be moved."), code="not_booked")
-            _check_free(
-                current.practitioner, current.visit_reason, start, now, source=current.source, ignore=current.pk
-            )
+            _check_free(current.practitioner, current.visit_reason, start, now, ignore=current.pk)
             current.start = start
             current.end = start + current.visit_reason.duration
             current.save(update_fields=["start", "end"])
@@ -215,10 +213,10 @@ def _check_free(
     start: datetime,
     now: datetime,
     *,
-    source: str,
     ignore: int | None = None,
 ) -> None:
     """Refuse a start that is not among the free slots: 'taken' if it overlaps a booking."""
+    clinic = Clinic.load()
     day = start.astimezone(clinic_timezone()).date()
     try:
         slots = available_slots(
@@ -227,13 +225,14 @@ def _check_free(
             day_from=day,
             day_to=day,
             now=now,
+            clinic=clinic,
             ignore_appointment_id=ignore,
         )
     except SlotRangeError as error:  # pragma: no cover - one day is always a valid range
         raise BookingError(str(error), field="start") from error
     if any(slot.start == start for slot in slots):
         return
-    buffer = Clinic.load().buffer
+    buffer = clinic.buffer
     overlapping = (
         Appointment.objects.filter(
             practitioner=practitioner,
