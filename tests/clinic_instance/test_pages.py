@@ -114,3 +114,11 @@ def test_the_calendar_file_describes_the_appointment_without_the_patient(client,
     assert "DTSTART:20270303T080000Z" in body
     assert appointment.manage_token in body
     assert "Petit" not in body and "+33612345678" not in body
+
+
+def test_the_clinic_phone_is_shown_the_french_way(client, clinic, db):
+    clinic.phone = "+33299000000"
+    clinic.save()
+    page = client.get("/").content.decode()
+    assert 'href="tel:+33299000000"' in page
+    assert "02 99 00 00 00" in page
