@@ -100,18 +100,32 @@ class AgendaPlan:
     expected_starts: tuple[datetime, ...]  # UTC, sorted: the free slots the engine must return
 
 
-def agenda_plan(today: date) -> AgendaPlan:
-    """The 28 days starting on the Monday 13 days before the next DST change at least 14 days ahead.
+def add_plan_argument(parser) -> None:
+    parser.add_argument(
+        "--dst-after",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="use the first DST change on or after this day (default: 14 days from today), "
+        "e.g. 2027-10-01 for an autumn change",
+    )
+
+
+def agenda_plan(dst_after: date | None = None) -> AgendaPlan:
+    """The 28 days from the Monday 13 days or so before the first DST change on or after `dst_after`.
 
     Every appointment and absence sits on the 10-minute grid of the working ranges, so
     the free slots are exactly the grid slots left over: a full check of the answer.
     """
     from clinic_instance.public_holidays import public_holidays
 
-    dst_day = dst_change_after(today + timedelta(days=14))
+    today = datetime.now(UTC).astimezone(PARIS).date()
+    dst_day = dst_change_after(dst_after or today + timedelta(days=14))
     day_from = dst_day - timedelta(days=13)
     day_from -= timedelta(days=day_from.weekday())  # a Monday
     day_to = day_from + timedelta(days=DAYS - 1)
+    if not today + timedelta(days=1) < day_from or not day_to < today + BOOKING_HORIZON - timedelta(days=2):
+        raise SystemExit(f"The range {day_from}..{day_to} must lie between tomorrow and the booking horizon.")
     closed = public_holidays(day_from, day_to)
     weekly = tuple((weekday, start, end) for weekday in WORKDAYS for start, end in DAY_RANGES)
 

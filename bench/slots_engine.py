@@ -1,6 +1,6 @@
 """The pure slot engine on one practitioner's 28 days: 1,000 appointments, 50 absences, a DST change.
 
-    .venv/bin/python bench/slots_engine.py [--runs 1000]
+    .venv/bin/python bench/slots_engine.py [--runs 1000] [--dst-after YYYY-MM-DD]
 
 Target: p95 <= 10 ms per call (wall time; CPU time is printed too, to tell a busy machine apart). Exits 1 if the target is missed or the answer is wrong.
 """
@@ -16,6 +16,7 @@ from _common import (
     DURATION,
     MINIMUM_NOTICE,
     PARIS,
+    add_plan_argument,
     agenda_plan,
     describe_plan,
     format_summary,
@@ -29,13 +30,14 @@ WARM_UP_RUNS = 20
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=1000, help="measured calls (at least 500; default 1000)")
+    add_plan_argument(parser)
     args = parser.parse_args()
     runs = max(500, min(args.runs, 100_000))
 
     from clinic_instance.slots import Interval, Policy, WorkingRange, free_slots
 
     now = datetime.now(UTC)
-    plan = agenda_plan(now.astimezone(PARIS).date())
+    plan = agenda_plan(args.dst_after)
     print(f"Data set: {describe_plan(plan)}")
     arguments = {
         "day_from": plan.day_from,

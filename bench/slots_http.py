@@ -1,6 +1,7 @@
 """GET /api/v1/slots/ over 28 days, through gunicorn on PostgreSQL, one request at a time.
 
-    .venv/bin/python bench/slots_http.py [--requests 500] [--history 0] [--workers 2] [--threads 1]
+    .venv/bin/python bench/slots_http.py [--requests 500] [--history 0] [--dst-after YYYY-MM-DD]
+                                          [--workers 2] [--threads 1]
 
 The data set is the one of slots_engine.py (1,000 appointments, 50 absences, a DST change),
 stored in a freshly created database `openrdv_bench`. `--history N` adds N past appointments
@@ -18,6 +19,7 @@ from _common import (
     DURATION,
     PARIS,
     Gunicorn,
+    add_plan_argument,
     add_server_arguments,
     agenda_plan,
     create_clinic,
@@ -94,12 +96,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--requests", type=int, default=500, help="measured requests (at least 300; default 500)")
     parser.add_argument("--history", type=int, default=0, help="past appointments to add (default 0)")
+    add_plan_argument(parser)
     add_server_arguments(parser, workers=2, threads=1)
     args = parser.parse_args()
     requests = max(300, min(args.requests, 20_000))
     history = max(0, min(args.history, 500_000))
 
-    plan = agenda_plan(datetime.now(UTC).astimezone(PARIS).date())
+    plan = agenda_plan(args.dst_after)
     print(f"Data set: {describe_plan(plan)}" + (f", plus {history} past appointments" if history else ""))
     reset_database()
     setup_django()

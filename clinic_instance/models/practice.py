@@ -75,8 +75,8 @@ class Clinic(models.Model):
 
     @classmethod
     def load(cls) -> "Clinic":
-        clinic, _created = cls.objects.get_or_create(pk=1, defaults={"name": "OpenRDV"})
-        return clinic
+        """The clinic's row, or the default policy (unsaved) until staff fill it in."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1, name="OpenRDV")
 
     @property
     def minimum_notice(self) -> timedelta:
