@@ -193,6 +193,12 @@ def test_an_oversized_body_is_refused_without_a_500(client, alice, consultation,
     assert response.status_code in (400, 413)
 
 
+def test_a_body_over_the_upload_limit_is_400_and_books_nothing(client, alice, consultation, now):
+    response = post(client, "/api/v1/appointments/", booking_body(alice, consultation, email="a" * 1_000_000))
+    assert response.status_code == 400
+    assert Appointment.objects.count() == 0
+
+
 def test_injection_strings_are_stored_verbatim_and_harmless(client, alice, consultation, now):
     name = "Robert'); DROP TABLE clinic_instance_patient;--"
     response = post(client, "/api/v1/appointments/", booking_body(alice, consultation, last_name=name))
