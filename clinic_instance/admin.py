@@ -77,5 +77,9 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "source", "practitioner"]
     date_hierarchy = "start"
     raw_id_fields = ["patient"]
-    readonly_fields = ["created_at", "cancelled_at", "cancelled_by"]
+    readonly_fields = ["end", "created_at", "cancelled_at", "cancelled_by"]
     list_select_related = ["practitioner", "visit_reason", "patient"]
+
+    def save_model(self, request, obj, form, change):
+        obj.end = obj.start + obj.visit_reason.duration  # never longer than LONGEST_VISIT
+        super().save_model(request, obj, form, change)

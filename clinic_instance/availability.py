@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from .models import Appointment, Clinic, Practitioner, ScheduleException, VisitReason
+from .models.practice import LONGEST_VISIT
 from .public_holidays import public_holidays
 from .slots import Interval, Policy, WorkingRange, check_day_range, free_slots
 
@@ -63,7 +64,11 @@ def available_slots(
     ).values_list("kind", "start", "end")
     appointments = (
         Appointment.objects.filter(
-            practitioner=practitioner, start__lt=range_end + margin, end__gt=range_start - margin
+            practitioner=practitioner,
+            start__lt=range_end + margin,
+            # The lower bound on start lets the agenda index skip the whole past.
+            start__gt=range_start - margin - LONGEST_VISIT,
+            end__gt=range_start - margin,
         )
         .exclude(status=Appointment.Status.CANCELLED)
         .exclude(Q(pk=ignore_appointment_id) if ignore_appointment_id else Q(pk__in=[]))

@@ -1,7 +1,7 @@
 """The slot engine: free appointment slots from schedules, exceptions and bookings.
 
 `free_slots` is a pure function, so that it can be tested exhaustively (see the
-hypothesis tests) and measured on its own (bench/slots.py). Working ranges are
+hypothesis tests) and measured on its own (bench/slots_engine.py). Working ranges are
 local wall-clock times in the clinic's zone; everything else is absolute time.
 
 Slots fill each free gap from its start, back to back, so that a gap after a

@@ -1,6 +1,7 @@
 """Patients: identity and contact details, never shown outside the clinic's staff."""
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,7 +17,10 @@ class Patient(models.Model):
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["last_name", "first_name", "birth_date"])]
+        indexes = [
+            # Serves the case-insensitive identity lookups of booking.py.
+            models.Index(Upper("last_name"), Upper("first_name"), "birth_date", name="patient_identity"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"), name="patient_phone_e164"),
         ]

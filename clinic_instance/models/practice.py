@@ -6,6 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+LONGEST_VISIT = timedelta(minutes=480)  # an appointment lasts one visit reason at most
+
 rpps_validator = RegexValidator(r"^\d{11}$", _("An RPPS number has exactly 11 digits."))
 
 
@@ -135,7 +137,7 @@ class VisitReason(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     duration_minutes = models.PositiveIntegerField(
-        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(480)]
+        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(LONGEST_VISIT.seconds // 60)]
     )
     practitioners = models.ManyToManyField(Practitioner, related_name="visit_reasons", verbose_name=_("practitioners"))
     online_bookable = models.BooleanField(_("bookable online"), default=True)
