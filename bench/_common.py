@@ -284,6 +284,17 @@ def http_request(port: int, method: str, path: str, body: object = None, timeout
         connection.close()
 
 
+def _interrupt(signum, _frame) -> None:
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+
+def interrupt_on_signals() -> None:
+    """Turn SIGTERM, SIGHUP and SIGINT (even if inherited as ignored) into KeyboardInterrupt,
+    so that `finally` blocks and context managers still stop gunicorn."""
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(number, _interrupt)
+
+
 class Gunicorn:
     """gunicorn serving config.wsgi on 127.0.0.1, started and stopped by this process only."""
 
@@ -302,6 +313,7 @@ class Gunicorn:
         return f"gunicorn {self.workers} workers ({kind}) on 127.0.0.1:{self.port}"
 
     def __enter__(self) -> "Gunicorn":
+        interrupt_on_signals()
         command = [
             str(VENV_BIN / "gunicorn"),
             "config.wsgi",
@@ -358,14 +370,17 @@ class Gunicorn:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the session this script created for it
-            process.wait(timeout=5)
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # the session this script created for it
+                process.wait(timeout=5)
+        if self.log_path.exists() and self.log_path.stat().st_size == 0:
+            self.log_path.unlink()  # nothing was logged at WARNING or above
+        elif self.log_path.exists():
+            print(f"gunicorn logged warnings or errors: see {self.log_path}", file=sys.stderr)
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
