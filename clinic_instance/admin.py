@@ -1,8 +1,11 @@
 """Clinic staff configure the practice here until the workspace issue lands."""
 
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .availability import overlapping_appointments
 from .models import Appointment, Clinic, Patient, Practitioner, ScheduleException, VisitReason, WeeklyRange
 
 
@@ -71,15 +74,38 @@ class PatientAdmin(admin.ModelAdmin):
     search_fields = ["last_name", "first_name", "phone", "email"]
 
 
+class AppointmentAdminForm(forms.ModelForm):
+    """The end follows from the visit reason; an overlap is a form error, not a crash."""
+
+    class Meta:
+        model = Appointment
+        fields = ["practitioner", "visit_reason", "patient", "start", "status", "source", "cancellation_reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, reason, practitioner = cleaned.get("start"), cleaned.get("visit_reason"), cleaned.get("practitioner")
+        if start and reason and practitioner:
+            self.instance.end = start + reason.duration
+            taken = overlapping_appointments(
+                practitioner, start, self.instance.end, ignore_appointment_id=self.instance.pk
+            )
+            if cleaned.get("status") != Appointment.Status.CANCELLED and taken.exists():
+                raise forms.ValidationError(_("This practitioner already has an appointment at this time."))
+        if cleaned.get("status") == Appointment.Status.CANCELLED:
+            if self.instance.cancelled_at is None:
+                self.instance.cancelled_at = timezone.now()
+                self.instance.cancelled_by = Appointment.CancelledBy.CLINIC
+        else:
+            self.instance.cancelled_at, self.instance.cancelled_by = None, ""
+        return cleaned
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
+    form = AppointmentAdminForm
     list_display = ["start", "practitioner", "visit_reason", "patient", "status", "source"]
     list_filter = ["status", "source", "practitioner"]
     date_hierarchy = "start"
     raw_id_fields = ["patient"]
     readonly_fields = ["end", "created_at", "cancelled_at", "cancelled_by"]
     list_select_related = ["practitioner", "visit_reason", "patient"]
-
-    def save_model(self, request, obj, form, change):
-        obj.end = obj.start + obj.visit_reason.duration  # never longer than LONGEST_VISIT
-        super().save_model(request, obj, form, change)

@@ -96,6 +96,17 @@ def available_slots(
     )
 
 
+def overlapping_appointments(
+    practitioner: Practitioner, start: datetime, end: datetime, *, ignore_appointment_id: int | None = None
+) -> QuerySet[Appointment]:
+    """The practitioner's appointments (not cancelled) that share some time with [start, end)."""
+    return (
+        Appointment.objects.filter(practitioner=practitioner, start__lt=end, end__gt=start)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .exclude(pk=ignore_appointment_id)
+    )
+
+
 def first_free_slot(
     *, practitioner: Practitioner, visit_reason: VisitReason, now: datetime, after: date | None = None
 ) -> Interval | None:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
-from .availability import available_slots, clinic_timezone
+from .availability import available_slots, clinic_timezone, overlapping_appointments
 from .models import Appointment, Clinic, Patient, Practitioner, VisitReason
 from .patient_details import PatientDetails
 from .slots import SlotRangeError
@@ -233,17 +233,9 @@ def _check_free(
     if any(slot.start == start for slot in slots):
         return
     buffer = clinic.buffer
-    overlapping = (
-        Appointment.objects.filter(
-            practitioner=practitioner,
-            start__lt=start + visit_reason.duration + buffer,
-            end__gt=start - buffer,
-        )
-        .exclude(status=Appointment.Status.CANCELLED)
-        .exclude(pk=ignore)
-        .exists()
-    )
-    if overlapping:
+    if overlapping_appointments(
+        practitioner, start - buffer, start + visit_reason.duration + buffer, ignore_appointment_id=ignore
+    ).exists():
         raise SlotTaken()
     raise BookingError(_("This time is not an available slot."), field="start", code="not_a_slot")
 

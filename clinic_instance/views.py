@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import booking
@@ -114,12 +115,14 @@ def _manage_context(request, appointment: Appointment, **extra) -> dict:
     }
 
 
+@never_cache
 @require_GET
 def manage(request, token: str):
     appointment = _appointment_or_404(token)
     return render(request, "clinic_instance/manage.html", _manage_context(request, appointment))
 
 
+@never_cache
 @require_POST
 def cancel(request, token: str):
     appointment = _appointment_or_404(token)
@@ -135,6 +138,7 @@ def cancel(request, token: str):
     return redirect(f"{reverse('manage', args=[token])}?cancelled=1")
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def move(request, token: str):
     appointment = _appointment_or_404(token)
@@ -169,6 +173,7 @@ def move(request, token: str):
     return render(request, "clinic_instance/move.html", context, status=status)
 
 
+@never_cache
 @require_GET
 def calendar_file(request, token: str):
     appointment = _appointment_or_404(token)

@@ -5,7 +5,9 @@ import json
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
@@ -166,6 +168,7 @@ def _manage_context(appointment: Appointment) -> dict:
     return {"can_change": booking.patient_can_change(appointment, timezone.now())}
 
 
+@method_decorator(never_cache, name="dispatch")
 class ManageAppointmentView(APIView):
     @extend_schema(responses={200: ManagedAppointmentSerializer, 404: None})
     def get(self, request, token):
@@ -174,6 +177,7 @@ class ManageAppointmentView(APIView):
         return Response(ManagedAppointmentSerializer(appointment, context=_manage_context(appointment)).data)
 
 
+@method_decorator(never_cache, name="dispatch")
 class CancelAppointmentView(APIView):
     @extend_schema(request=None, responses={200: ManagedAppointmentSerializer, 400: ErrorSerializer, 404: None})
     def post(self, request, token):
@@ -186,6 +190,7 @@ class CancelAppointmentView(APIView):
         return Response(ManagedAppointmentSerializer(appointment, context=_manage_context(appointment)).data)
 
 
+@method_decorator(never_cache, name="dispatch")
 class RescheduleAppointmentView(APIView):
     @extend_schema(
         request=RescheduleSerializer,

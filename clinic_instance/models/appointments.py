@@ -76,6 +76,7 @@ class Appointment(models.Model):
                     ("practitioner", RangeOperators.EQUAL),
                 ],
                 condition=~models.Q(status="cancelled"),
+                violation_error_message=_("This practitioner already has an appointment at this time."),
             ),
         ]
 

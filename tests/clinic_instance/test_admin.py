@@ -3,6 +3,9 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from clinic_instance.models import Appointment
+from tests.factories import make_appointment, make_patient, paris
+
 MODELS = ["clinic", "practitioner", "visitreason", "scheduleexception", "patient", "appointment"]
 
 
@@ -30,3 +33,41 @@ def test_the_admin_refuses_anonymous_visitors(client, db):
     response = client.get("/admin/clinic_instance/patient/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_an_appointment_added_in_the_admin_gets_its_end_from_the_reason(staff_client, alice, consultation):
+    patient = make_patient()
+    response = staff_client.post(
+        "/admin/clinic_instance/appointment/add/",
+        {"practitioner": alice.pk, "visit_reason": consultation.pk, "patient": patient.pk,
+         "start_0": "2027-03-02", "start_1": "09:00:00", "status": "booked", "source": "phone"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    appointment = Appointment.objects.get()
+    assert appointment.end - appointment.start == consultation.duration
+
+
+def test_an_overlap_added_in_the_admin_is_a_form_error_not_a_crash(staff_client, alice, consultation):
+    make_appointment(alice, consultation, paris(2027, 3, 2, 9, 0))
+    response = staff_client.post(
+        "/admin/clinic_instance/appointment/add/",
+        {"practitioner": alice.pk, "visit_reason": consultation.pk, "patient": make_patient(first_name="Zoé").pk,
+         "start_0": "2027-03-02", "start_1": "09:10:00", "status": "booked", "source": "phone"},
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "already has an appointment at this time" in response.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_cancelling_in_the_admin_records_when_and_by_whom(staff_client, alice, consultation):
+    appointment = make_appointment(alice, consultation, paris(2027, 3, 2, 9, 0))
+    response = staff_client.post(
+        f"/admin/clinic_instance/appointment/{appointment.pk}/change/",
+        {"practitioner": alice.pk, "visit_reason": consultation.pk, "patient": appointment.patient.pk,
+         "start_0": "2027-03-02", "start_1": "09:00:00", "status": "cancelled", "source": "phone"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancelled_by) == ("cancelled", "clinic")
+    assert appointment.cancelled_at is not None

@@ -122,3 +122,18 @@ def test_the_clinic_phone_is_shown_the_french_way(client, clinic, db):
     page = client.get("/").content.decode()
     assert 'href="tel:+33299000000"' in page
     assert "02 99 00 00 00" in page
+
+
+def test_pages_forbid_loading_anything_from_another_host(client, alice, consultation, now):
+    policy = client.get(f"/book/{alice.pk}/?reason={consultation.pk}")["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+
+
+def test_manage_pages_are_private_and_not_indexed(client, alice, consultation, now):
+    appointment = make_appointment(alice, consultation, paris(2027, 3, 3, 9, 0))
+    response = client.get(f"/appointment/{appointment.manage_token}/")
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert '<meta name="robots" content="noindex">' in response.content.decode()
+    api = client.get(f"/api/v1/appointments/manage/{appointment.manage_token}/")
+    assert "no-store" in api["Cache-Control"]
