@@ -122,3 +122,31 @@ def test_simultaneous_bookings_of_one_slot_on_sqlite_make_one_appointment(demo_s
     for thread in threads:
         thread.join()
     assert sorted(codes) == [201] + [409] * (clients - 1)
+
+
+def test_a_sqlite_write_lock_held_too_long_answers_busy(demo_server):
+    url = demo_server["url"]
+    practitioner = requests.get(f"{url}/api/v1/practitioners/", timeout=10).json()[-1]
+    reason = next(r for r in practitioner["visit_reasons"] if r["patients"] == "all")
+    start = requests.get(
+        f"{url}/api/v1/slots/",
+        params={"practitioner": practitioner["id"], "visit_reason": reason["id"],
+                "from": TODAY + timedelta(days=7), "to": TODAY + timedelta(days=21)},
+        timeout=10,
+    ).json()["slots"][0]["start"]  # fmt: skip
+    body = {
+        "practitioner": practitioner["id"],
+        "visit_reason": reason["id"],
+        "start": start,
+        "patient": {"first_name": "Lou", "last_name": "Test", "birth_date": "1990-01-01", "phone": "+33612349999"},
+    }
+    holder = sqlite3.connect(demo_server["database"], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = requests.post(f"{url}/api/v1/appointments/", json=body, timeout=30)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert requests.post(f"{url}/api/v1/appointments/", json=body, timeout=30).status_code == 201
