@@ -3,6 +3,18 @@
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS
 
-INSTALLED_APPS = [*INSTALLED_APPS, "directory"]
+INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.postgres", "directory"]
 ROOT_URLCONF = "directory.urls"
 OPENRDV_ROLE = "directory"
+
+# Search: PostgreSQL (full text + trigram) in production, the simple backend on
+# the embedded SQLite default, Meilisearch for national scale.
+from config import env  # noqa: E402
+
+from .base import DATABASES  # noqa: E402
+
+DIRECTORY_SEARCH_BACKEND = env.string(
+    "DIRECTORY_SEARCH_BACKEND", "postgres" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "simple"
+)
+MEILISEARCH_URL = env.string("MEILISEARCH_URL", "")
+MEILISEARCH_API_KEY = env.string("MEILISEARCH_API_KEY", "")

@@ -1,4 +1,10 @@
-"""The test suite: the clinic role on the real PostgreSQL (see .ci/run)."""
+"""The test suite, on the real PostgreSQL (see .ci/run).
+
+One test database serves both roles: the clinic role's settings plus the
+directory app, whose tests switch ROOT_URLCONF (tests/directory/conftest.py).
+That the directory role alone installs no clinic model is tested by migrating
+it in its own process (tests/test_layout.py).
+"""
 
 import os
 
@@ -7,6 +13,11 @@ os.environ.setdefault("DATABASE_URL", "postgres://openrdv@127.0.0.1:5432/openrdv
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 from .clinic import *  # noqa: F403
+from .clinic import INSTALLED_APPS
 
+INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.postgres", "directory"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+DIRECTORY_SEARCH_BACKEND = "postgres"
+MEILISEARCH_URL = os.environ.get("MEILISEARCH_URL", "")
+MEILISEARCH_API_KEY = os.environ.get("MEILISEARCH_API_KEY", "")

@@ -1,0 +1,169 @@
+"""What the directory holds: public practitioner profiles and the instances they book on.
+
+Nothing here can hold an appointment, a slot or a patient (tests/test_layout.py).
+"""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .text import fold
+
+rpps_validator = RegexValidator(r"^\d{11}$", _("An RPPS number has exactly 11 digits."))
+
+
+class Specialty(models.Model):
+    """The controlled vocabulary patients search by (profession + specialty)."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    label = models.CharField(_("label"), max_length=120)
+    profession = models.CharField(_("profession"), max_length=80)
+    synonyms = models.TextField(
+        _("search synonyms"), blank=True, help_text=_("Words patients use for it, separated by commas.")
+    )
+    annuaire_codes = models.CharField(
+        _("Annuaire Santé codes"),
+        max_length=200,
+        blank=True,
+        help_text=_("Profession or know-how codes of the national directory mapped here, separated by spaces."),
+    )
+
+    class Meta:
+        verbose_name = _("specialty")
+        verbose_name_plural = _("specialties")
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Instance(models.Model):
+    """A clinic instance that publishes profiles here (federation, issue 4)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending approval")
+        APPROVED = "approved", _("approved")
+        SUSPENDED = "suspended", _("suspended")
+
+    base_url = models.URLField(_("base URL"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PENDING)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("clinic instance")
+        verbose_name_plural = _("clinic instances")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "suspended"]), name="instance_status_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profile(models.Model):
+    """A practitioner's public profile: only what any patient may see."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("published")
+        PENDING = "pending", _("awaiting moderation")
+        HIDDEN = "hidden", _("hidden")
+
+    class Sector(models.TextChoices):
+        UNKNOWN = "", _("not stated")
+        SECTOR_1 = "1", _("sector 1")
+        SECTOR_2 = "2", _("sector 2")
+        SECTOR_3 = "3", _("not contracted")
+
+    class Source(models.TextChoices):
+        IMPORT = "import", _("national open data")
+        PRACTITIONER = "practitioner", _("the practitioner")
+        INSTANCE = "instance", _("a clinic instance")
+
+    title = models.CharField(_("title"), max_length=20, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    rpps = models.CharField(_("RPPS number"), max_length=11, blank=True, validators=[rpps_validator])
+    specialty = models.ForeignKey(
+        Specialty, on_delete=models.PROTECT, related_name="profiles", verbose_name=_("specialty")
+    )
+    practice_name = models.CharField(_("practice"), max_length=200, blank=True)
+    address = models.CharField(_("street address"), max_length=300, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=5, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    insee = models.CharField(_("INSEE commune code"), max_length=5, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True, help_text=_("E.164"))
+    languages = models.JSONField(_("languages"), default=list, blank=True, help_text=_("ISO 639-1 codes"))
+    sector = models.CharField(_("convention sector"), max_length=1, blank=True, choices=Sector.choices)
+    accepts_new_patients = models.BooleanField(_("accepts new patients"), default=True)
+    teleconsultation = models.BooleanField(_("teleconsultation"), default=False)
+    wheelchair_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
+    instance = models.ForeignKey(
+        Instance, on_delete=models.SET_NULL, null=True, blank=True, related_name="profiles", verbose_name=_("books on")
+    )
+    booking_url = models.URLField(_("online booking page"), blank=True)
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PUBLISHED)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.IMPORT)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    search_text = models.TextField(editable=False, default="", help_text="Folded words search matches against.")
+
+    class Meta:
+        verbose_name = _("practitioner profile")
+        verbose_name_plural = _("practitioner profiles")
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["specialty", "postcode"], name="profile_specialty_postcode"),
+            models.Index(fields=["latitude", "longitude"], name="profile_position"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["rpps"], condition=~Q(rpps=""), name="profile_rpps_unique"),
+            models.CheckConstraint(condition=Q(status__in=["published", "pending", "hidden"]), name="profile_status"),
+            models.CheckConstraint(condition=Q(sector__in=["", "1", "2", "3"]), name="profile_sector"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="profile_position_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(booking_url="") | ~Q(instance=None), name="profile_online_booking_needs_an_instance"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.search_text = search_text_of(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
+
+    @property
+    def books_online(self) -> bool:
+        return bool(self.booking_url and self.instance_id)
+
+
+def search_text_of(profile: Profile) -> str:
+    """What a search's words are matched against; bulk writers must set it too."""
+    specialty = profile.specialty
+    return fold(
+        " ".join(
+            [
+                profile.first_name,
+                profile.last_name,
+                specialty.label,
+                specialty.profession,
+                specialty.synonyms.replace(",", " "),
+                profile.practice_name,
+                profile.city,
+            ]
+        )
+    )
