@@ -1,0 +1,93 @@
+"""The directory's public JSON API: search, and autocomplete of specialties and places."""
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import gazetteer
+from .models import Profile, Specialty
+from .searching import SearchParams, run_search
+from .text import fold
+
+
+class BookingSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["online", "phone"])
+    url = serializers.URLField(required=False)
+    phone = serializers.CharField(required=False)
+
+
+class SearchResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    specialty = serializers.CharField()
+    address = serializers.CharField()
+    distance_km = serializers.FloatField(allow_null=True)
+    booking = BookingSerializer()
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = SearchResultSerializer(many=True)
+    facets = serializers.DictField(child=serializers.DictField(child=serializers.IntegerField()))
+
+
+def booking_of(profile: Profile, request) -> dict:
+    if profile.books_online:
+        return {"kind": "online", "url": request.build_absolute_uri(reverse("go", args=[profile.pk]))}
+    return {"kind": "phone", "phone": profile.phone}
+
+
+def address_of(profile: Profile) -> str:
+    town = " ".join(part for part in (profile.postcode, profile.city) if part)
+    return ", ".join(part for part in (profile.practice_name, profile.address, town) if part)
+
+
+class SearchView(APIView):
+    @extend_schema(parameters=[SearchParams], responses={200: SearchResponseSerializer})
+    def get(self, request):
+        """Practitioners by words, specialty, place (postcode, town, or lat/lon with a radius) and filters."""
+        params = SearchParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        outcome = run_search(params.validated_data)
+        results = [
+            {
+                "id": profile.pk,
+                "name": profile.display_name,
+                "specialty": profile.specialty.label,
+                "address": address_of(profile),
+                "distance_km": outcome.distances.get(profile.pk),
+                "booking": booking_of(profile, request),
+            }
+            for profile in outcome.profiles
+        ]
+        return Response({"count": outcome.page.count, "results": results, "facets": outcome.page.facets})
+
+
+class SpecialtySuggestionView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: serializers.ListField()})
+    def get(self, request):
+        """Specialties whose label or synonyms start with the typed words."""
+        typed = fold(request.query_params.get("q", ""))[:60]
+        matches = []
+        for specialty in Specialty.objects.order_by("label"):
+            words = " " + fold(f"{specialty.label} {specialty.synonyms}")
+            if f" {typed}" in words:  # the typed words start a word of the label or a synonym
+                matches.append({"code": specialty.code, "label": specialty.label})
+        return Response(matches[:10])
+
+
+class PlaceSuggestionView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: serializers.ListField()})
+    def get(self, request):
+        """Towns by name or postcode prefix, largest first."""
+        typed = request.query_params.get("q", "")[:60]
+        return Response(
+            [
+                {"name": commune.name, "postcodes": list(commune.postcodes), "department": commune.department}
+                for commune in gazetteer.suggest_places(typed)
+            ]
+            if typed.strip()
+            else []
+        )

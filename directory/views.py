@@ -1,0 +1,67 @@
+"""The directory's pages: search, profile, and the hand-off to a clinic's booking page.
+
+Anonymous visitors get no cookie and nothing about them is recorded.
+"""
+
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from .api import address_of
+from .models import Profile, Specialty
+from .searching import SearchParams, run_search
+
+LANGUAGES = [("fr", "Français"), ("en", "English"), ("es", "Español"), ("de", "Deutsch"), ("it", "Italiano"),
+             ("ar", "العربية"), ("pt", "Português")]  # fmt: skip
+
+
+@require_GET
+def search(request):
+    params = SearchParams(data=request.GET)
+    context = {
+        "specialties": Specialty.objects.order_by("label"),
+        "languages": LANGUAGES,
+        "asked": request.GET,
+        "searched": any(request.GET.get(key) for key in ("q", "place", "specialty", "lat")),
+    }
+    if context["searched"]:
+        if params.is_valid():
+            outcome = run_search(params.validated_data)
+            page = params.validated_data["page"]
+            context.update(
+                outcome=outcome,
+                results=[(p, outcome.distances.get(p.pk), address_of(p)) for p in outcome.profiles],
+                previous_page=page - 1 if page > 1 else None,
+                next_page=page + 1 if page * 20 < outcome.page.count else None,
+                query_without_page=_without_page(request.GET),
+            )
+        else:
+            context["errors"] = params.errors
+    return render(request, "directory/search.html", context, status=400 if context.get("errors") else 200)
+
+
+def _without_page(query) -> str:
+    copy = query.copy()
+    copy.pop("page", None)
+    return copy.urlencode()
+
+
+@require_GET
+def profile(request, profile_id: int):
+    found = get_object_or_404(
+        Profile.objects.select_related("specialty", "instance"), pk=profile_id, status=Profile.Status.PUBLISHED
+    )
+    return render(request, "directory/profile.html", {"profile": found, "address": address_of(found)})
+
+
+@require_GET
+def go(request, profile_id: int):
+    """Send the patient to the clinic's booking page, recording nothing about them."""
+    found = get_object_or_404(Profile, pk=profile_id, status=Profile.Status.PUBLISHED)
+    if not found.books_online:
+        return HttpResponseRedirect(reverse("profile", args=[found.pk]))
+    response = HttpResponseRedirect(found.booking_url)
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
