@@ -33,6 +33,17 @@ class SearchResponseSerializer(serializers.Serializer):
     facets = serializers.DictField(child=serializers.DictField(child=serializers.IntegerField()))
 
 
+class SpecialtySuggestionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class PlaceSuggestionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    postcodes = serializers.ListField(child=serializers.CharField())
+    department = serializers.CharField()
+
+
 def booking_of(profile: Profile, request) -> dict:
     if profile.books_online:
         return {"kind": "online", "url": request.build_absolute_uri(reverse("go", args=[profile.pk]))}
@@ -66,7 +77,7 @@ class SearchView(APIView):
 
 
 class SpecialtySuggestionView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: serializers.ListField()})
+    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: SpecialtySuggestionSerializer(many=True)})
     def get(self, request):
         """Specialties whose label or synonyms start with the typed words."""
         typed = fold(request.query_params.get("q", ""))[:60]
@@ -79,7 +90,7 @@ class SpecialtySuggestionView(APIView):
 
 
 class PlaceSuggestionView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: serializers.ListField()})
+    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: PlaceSuggestionSerializer(many=True)})
     def get(self, request):
         """Towns by name or postcode prefix, largest first."""
         typed = request.query_params.get("q", "")[:60]
