@@ -3,6 +3,7 @@
 Nothing here can hold an appointment, a slot or a patient (tests/test_layout.py).
 """
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -110,6 +111,14 @@ class Profile(models.Model):
     booking_url = models.URLField(_("online booking page"), blank=True)
     status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PUBLISHED)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.IMPORT)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="profiles",
+        verbose_name=_("practitioner account"),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     search_text = models.TextField(editable=False, default="", help_text="Folded words search matches against.")
 
@@ -149,6 +158,71 @@ class Profile(models.Model):
     @property
     def books_online(self) -> bool:
         return bool(self.booking_url and self.instance_id)
+
+
+class ProfileChange(models.Model):
+    """A practitioner's claim of a profile, or an edit, waiting for a moderator."""
+
+    class Kind(models.TextChoices):
+        CLAIM = "claim", _("claim")
+        EDIT = "edit", _("edit")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="changes", verbose_name=_("profile"))
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
+    fields = models.JSONField(_("proposed values"), default=dict, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("submitted by")
+    )
+    created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("moderator's note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("profile change")
+        verbose_name_plural = _("profile changes")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "kind"], condition=Q(status="pending"), name="one_pending_change_per_kind"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["claim", "edit"]), name="profile_change_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.profile}"
+
+
+class ProfileReport(models.Model):
+    """'Report this profile': what is wrong, and nothing about who said so."""
+
+    class Reason(models.TextChoices):
+        WRONG = "wrong", _("wrong information")
+        CLOSED = "closed", _("no longer practises here")
+        IMPERSONATION = "impersonation", _("not this practitioner")
+        OTHER = "other", _("other")
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="reports", verbose_name=_("profile"))
+    reason = models.CharField(_("reason"), max_length=13, choices=Reason.choices)
+    message = models.TextField(_("details"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("profile report")
+        verbose_name_plural = _("profile reports")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} · {self.profile}"
 
 
 def search_text_of(profile: Profile) -> str:

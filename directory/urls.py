@@ -1,9 +1,10 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import api, views
+from . import api, moderation_views, practitioner_views, views
 
 urlpatterns = [
     path("go/<int:profile_id>/", views.go, name="go"),
@@ -17,5 +18,22 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.search, name="search"),
     path("p/<int:profile_id>/", views.profile, name="profile"),
+    path("p/<int:profile_id>/report/", views.report, name="report"),
+    path("practitioners/signup/", practitioner_views.signup, name="signup"),
+    path("practitioners/verify/<str:token>/", practitioner_views.verify_email, name="verify-email"),
+    path(
+        "practitioners/login/",
+        auth_views.LoginView.as_view(template_name="directory/practitioners/login.html"),
+        name="login",
+    ),
+    path("practitioners/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("practitioners/", practitioner_views.account, name="practitioner-account"),
+    path("practitioners/claim/", practitioner_views.claim, name="claim-profile"),
+    path("practitioners/new/", practitioner_views.create_profile, name="create-profile"),
+    path("practitioners/profiles/<int:profile_id>/", practitioner_views.edit_profile, name="edit-profile"),
+    path("moderation/", moderation_views.queue, name="moderation"),
+    path("moderation/changes/<int:change_id>/<str:decision>/", moderation_views.decide_change, name="decide-change"),
+    path("moderation/profiles/<int:profile_id>/<str:status>/", moderation_views.set_status, name="set-status"),
+    path("moderation/reports/<int:report_id>/resolve/", moderation_views.resolve_report, name="resolve-report"),
     prefix_default_language=False,
 )

@@ -6,9 +6,12 @@ Anonymous visitors get no cookie and nothing about them is recorded.
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
+from . import moderation
 from .api import address_of
+from .forms import ReportForm
 from .models import Profile, Specialty
 from .searching import SearchParams, run_search
 
@@ -65,3 +68,19 @@ def go(request, profile_id: int):
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     return response
+
+
+@csrf_exempt  # anonymous and without privileges: a token would only cost the visitor a cookie
+@require_http_methods(["GET", "POST"])
+def report(request, profile_id: int):
+    """'Report this profile': what is wrong; nothing about who reports it is kept."""
+    found = get_object_or_404(Profile, pk=profile_id, status=Profile.Status.PUBLISHED)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        moderation.report_profile(
+            profile=found, reason=form.cleaned_data["reason"], message=form.cleaned_data["message"]
+        )
+        return render(request, "directory/report_sent.html", {"profile": found})
+    return render(
+        request, "directory/report.html", {"profile": found, "form": form}, status=400 if form.errors else 200
+    )

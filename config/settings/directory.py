@@ -18,3 +18,7 @@ DIRECTORY_SEARCH_BACKEND = env.string(
 )
 MEILISEARCH_URL = env.string("MEILISEARCH_URL", "")
 MEILISEARCH_API_KEY = env.string("MEILISEARCH_API_KEY", "")
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "practitioner-account"
+LOGOUT_REDIRECT_URL = "search"

@@ -21,3 +21,6 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 DIRECTORY_SEARCH_BACKEND = "postgres"
 MEILISEARCH_URL = os.environ.get("MEILISEARCH_URL", "")
 MEILISEARCH_API_KEY = os.environ.get("MEILISEARCH_API_KEY", "")
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "practitioner-account"
+LOGOUT_REDIRECT_URL = "search"

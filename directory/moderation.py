@@ -1,0 +1,122 @@
+"""Practitioners propose, moderators decide: new profiles, claims, edits and reports.
+
+Every decision reindexes the profile after the transaction commits, so that a
+search backend with its own index (Meilisearch) follows the database.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import Profile, ProfileChange, ProfileReport
+from .search import get_backend
+
+# What a practitioner may set on their profile; everything else is the directory's.
+EDITABLE_FIELDS = (
+    "title", "first_name", "last_name", "specialty_id", "practice_name", "address", "postcode", "city",
+    "latitude", "longitude", "phone", "languages", "sector", "accepts_new_patients", "teleconsultation",
+    "wheelchair_accessible", "instance_id", "booking_url",
+)  # fmt: skip
+
+
+class ModerationError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _reindex(profile: Profile) -> None:
+    transaction.on_commit(lambda: get_backend().index([profile.pk]))
+
+
+@transaction.atomic
+def submit_new_profile(*, owner: AbstractBaseUser, values: dict, rpps: str) -> Profile:
+    """A profile of someone not yet in the directory: hidden until a moderator approves it."""
+    if rpps and Profile.objects.filter(rpps=rpps).exists():
+        raise ModerationError(_("A profile with this RPPS number exists: claim it instead."))
+    profile = Profile(owner=owner, rpps=rpps, status=Profile.Status.PENDING, source=Profile.Source.PRACTITIONER)
+    for name in EDITABLE_FIELDS:
+        if name in values:
+            setattr(profile, name, values[name])
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def claim_profile(*, user: AbstractBaseUser, rpps: str) -> ProfileChange:
+    profile = Profile.objects.select_for_update().filter(rpps=rpps).first()
+    if profile is None:
+        raise ModerationError(_("No profile has this RPPS number: create yours."))
+    if profile.owner_id is not None:
+        raise ModerationError(_("This profile is already managed by an account. Report it if it is not you."))
+    if profile.changes.filter(kind=ProfileChange.Kind.CLAIM, status=ProfileChange.Status.PENDING).exists():
+        raise ModerationError(_("This profile is already claimed, pending moderation."))
+    return ProfileChange.objects.create(profile=profile, kind=ProfileChange.Kind.CLAIM, submitted_by=user)
+
+
+@transaction.atomic
+def propose_edit(*, user: AbstractBaseUser, profile: Profile, values: dict) -> ProfileChange | None:
+    """Edit a profile the user owns: directly while it awaits approval, else as a pending change."""
+    if profile.owner_id != user.pk:
+        raise ModerationError(_("You can only edit your own profile."))
+    fields = {name: values[name] for name in EDITABLE_FIELDS if name in values}
+    if profile.status == Profile.Status.PENDING:
+        for name, value in fields.items():
+            setattr(profile, name, value)
+        profile.save()
+        return None
+    change, _created = ProfileChange.objects.update_or_create(
+        profile=profile,
+        kind=ProfileChange.Kind.EDIT,
+        status=ProfileChange.Status.PENDING,
+        defaults={"fields": fields, "submitted_by": user},
+    )
+    return change
+
+
+@transaction.atomic
+def approve_change(*, change: ProfileChange, moderator: AbstractBaseUser, now: datetime) -> Profile:
+    change = ProfileChange.objects.select_for_update().get(pk=change.pk)
+    if change.status != ProfileChange.Status.PENDING:
+        raise ModerationError(_("This change was already decided."))
+    profile = change.profile
+    if change.kind == ProfileChange.Kind.CLAIM:
+        profile.owner_id = change.submitted_by_id
+        profile.source = Profile.Source.PRACTITIONER
+    else:
+        for name, value in change.fields.items():
+            if name in EDITABLE_FIELDS:
+                setattr(profile, name, value)
+    profile.save()
+    change.status, change.decided_by, change.decided_at = ProfileChange.Status.APPROVED, moderator, now
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    _reindex(profile)
+    return profile
+
+
+@transaction.atomic
+def reject_change(*, change: ProfileChange, moderator: AbstractBaseUser, now: datetime, note: str = "") -> None:
+    updated = ProfileChange.objects.filter(pk=change.pk, status=ProfileChange.Status.PENDING).update(
+        status=ProfileChange.Status.REJECTED, decided_by=moderator, decided_at=now, note=note[:500]
+    )
+    if not updated:
+        raise ModerationError(_("This change was already decided."))
+
+
+@transaction.atomic
+def set_profile_status(*, profile: Profile, status: str) -> Profile:
+    """Publish a new profile, or hide one (and show it again)."""
+    profile.status = status
+    profile.save(update_fields=["status", "updated_at", "search_text"])
+    _reindex(profile)
+    return profile
+
+
+def report_profile(*, profile: Profile, reason: str, message: str) -> ProfileReport:
+    return ProfileReport.objects.create(profile=profile, reason=reason, message=message[:1000])
+
+
+def resolve_report(*, report: ProfileReport, now: datetime) -> None:
+    ProfileReport.objects.filter(pk=report.pk, resolved_at__isnull=True).update(resolved_at=now)
