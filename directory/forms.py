@@ -40,6 +40,9 @@ class ProfileForm(forms.ModelForm):
     languages = forms.MultipleChoiceField(
         label=_("Languages spoken"), choices=LANGUAGE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
+    booking_url = forms.URLField(
+        label=_("Your online booking page"), required=False, max_length=200, assume_scheme="https"
+    )
     instance = forms.ModelChoiceField(
         label=_("Clinic instance where you take online bookings"),
         queryset=Instance.objects.filter(status=Instance.Status.APPROVED),
