@@ -217,3 +217,10 @@ def test_anyone_can_report_a_profile_without_leaving_a_trace(client, claire_list
     claire_listed.refresh_from_db()
     assert claire_listed.status == "hidden"
     assert client.get(f"/p/{claire_listed.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("model", ["specialty", "instance", "profile", "profilechange", "profilereport"])
+def test_directory_staff_have_a_working_back_office(client, claire_listed, model):
+    client.force_login(get_user_model().objects.create_superuser("root@directory.example", "", PASSWORD))
+    assert client.get(f"/admin/directory/{model}/").status_code == 200
+    assert client.get(f"/admin/directory/{model}/add/").status_code == 200
