@@ -298,10 +298,19 @@ def interrupt_on_signals() -> None:
 class Gunicorn:
     """gunicorn serving config.wsgi on 127.0.0.1, started and stopped by this process only."""
 
-    def __init__(self, workers: int, threads: int = 1, port: int | None = None):
+    def __init__(
+        self,
+        workers: int,
+        threads: int = 1,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        probe_path: str = "/api/v1/practitioners/",
+    ):
         self.workers = workers
         self.threads = threads
         self.port = port or free_port()
+        self.env = env  # default: bench_env(), the clinic role on openrdv_bench
+        self.probe_path = probe_path  # answered 200 once the workers are up
         handle, name = tempfile.mkstemp(prefix="openrdv-bench-gunicorn-", suffix=".log")
         os.close(handle)
         self.log_path = Path(name)
@@ -335,7 +344,12 @@ class Gunicorn:
         log = self.log_path.open("wb")
         try:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=bench_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                cwd=ROOT,
+                env=self.env or bench_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         finally:
             log.close()
@@ -353,7 +367,7 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                status, _content, _headers = http_request(self.port, "GET", "/api/v1/practitioners/", timeout=5)
+                status, _content, _headers = http_request(self.port, "GET", self.probe_path, timeout=5)
             except OSError:
                 clock.sleep(0.2)
                 continue

@@ -1,8 +1,11 @@
 """Directory staff's back office; day-to-day moderation has its own page (/moderation/)."""
 
 from django.contrib import admin
+from django.db import models
 
 from .models import Instance, Profile, ProfileChange, ProfileReport, Specialty
+
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Specialty)
@@ -13,6 +16,7 @@ class SpecialtyAdmin(admin.ModelAdmin):
 
 @admin.register(Instance)
 class InstanceAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "base_url", "status", "last_seen_at"]
     list_filter = ["status"]
     search_fields = ["name", "base_url"]
@@ -20,6 +24,7 @@ class InstanceAdmin(admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["display_name", "specialty", "postcode", "city", "status", "source", "owner"]
     list_filter = ["status", "source", "specialty"]
     search_fields = ["last_name", "first_name", "rpps", "postcode", "city"]
