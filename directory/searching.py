@@ -32,11 +32,9 @@ class SearchParams(serializers.Serializer):
     page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, default=1)
 
     def to_internal_value(self, data):
-        if hasattr(data, "getlist"):  # a QueryDict: keep repeated ?language=
-            data = {**{key: data.get(key) for key in data}, "language": data.getlist("language")}
-            for flag in ("new_patients", "teleconsultation", "accessible"):
-                if data.get(flag) in ("", None):
-                    data.pop(flag, None)
+        if hasattr(data, "getlist"):  # a QueryDict: keep repeated ?language=, drop empty form fields
+            data = {key: data.get(key) for key in data if data.get(key) != ""}
+            data["language"] = [code for code in self.initial_data.getlist("language") if code]
         return super().to_internal_value(data)
 
     def validate(self, attrs):

@@ -26,7 +26,7 @@ def search(request):
         "specialties": Specialty.objects.order_by("label"),
         "languages": LANGUAGES,
         "asked": request.GET,
-        "searched": any(request.GET.get(key) for key in ("q", "place", "specialty", "lat")),
+        "searched": any(request.GET.get(key) for key in ("q", "place", "specialty", "lat", "language")),
     }
     if context["searched"]:
         if params.is_valid():

@@ -77,3 +77,14 @@ def test_pages_load_nothing_from_another_host(client, cast):
     assert "default-src 'self'" in response["Content-Security-Policy"]
     page = response.content.decode()
     assert "https://" not in page.replace("https://rdv.tilleuls.example", "")
+
+
+def test_the_search_form_submits_empty_fields_without_an_error(client, cast):
+    response = client.get("/", {"q": "martin", "place": "", "lat": "", "lon": "", "language": "", "sector": ""})
+    assert response.status_code == 200
+    assert "Claire Martin" in response.content.decode()
+
+
+def test_near_me_coordinates_search_around_the_visitor(client, cast):
+    response = client.get("/en/", {"lat": RENNES[0], "lon": RENNES[1], "radius_km": "10", "place": ""})
+    assert "2 practitioners found" in response.content.decode()
