@@ -40,8 +40,20 @@ def search(request):
                 query_without_page=_without_page(request.GET),
             )
         else:
-            context["errors"] = params.errors
+            context["errors"] = list(_messages(params.errors))
     return render(request, "directory/search.html", context, status=400 if context.get("errors") else 200)
+
+
+def _messages(errors):
+    """Every message of a (possibly nested: list fields give {index: [...]}) error structure."""
+    if isinstance(errors, dict):
+        for value in errors.values():
+            yield from _messages(value)
+    elif isinstance(errors, list):
+        for value in errors:
+            yield from _messages(value)
+    else:
+        yield str(errors)
 
 
 def _without_page(query) -> str:
