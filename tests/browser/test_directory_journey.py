@@ -7,12 +7,9 @@ Dr Nora Petit (not listed yet), and Sam, directory staff.
 """
 
 import re
-import socket
-from email import message_from_bytes
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
@@ -42,30 +39,6 @@ def cast(live_server):
         "martin": make_profile("Claire", "Martin", "medecine-generale", RENNES, rpps="10001234567",
                                phone="+33299000001"),
     }  # fmt: skip
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox(settings):
-    """A real SMTP server in the test process, which the live server's SMTP backend sends to."""
-    handler = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture

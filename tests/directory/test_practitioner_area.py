@@ -3,11 +3,8 @@ moderators approve. Personas: Dr Claire Martin (listed from open data), Dr Nora 
 listed), Mallory (another practitioner), and Sam, directory staff."""
 
 import re
-import socket
-from email import message_from_bytes
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from django.core import signing
 
@@ -19,29 +16,6 @@ from .factories import RENNES, make_profile, specialty
 
 pytestmark = pytest.mark.usefixtures("directory_urls")
 PASSWORD = "a-long-and-unusual-passphrase"
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox(settings):
-    handler = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture
