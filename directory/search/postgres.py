@@ -6,7 +6,7 @@ plain indexed columns (see queries.py).
 """
 
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import FloatField, QuerySet, Value
 
 from ..models import Profile
@@ -27,6 +27,11 @@ class PostgresBackend(SearchBackend):
         """Nothing to clear: unpublished profiles are filtered out at query time."""
 
     def search(self, query: SearchQuery) -> SearchPage:
+        # set_config(..., is_local=true) lasts until the transaction ends: hold one.
+        with transaction.atomic():
+            return self._search(query)
+
+    def _search(self, query: SearchQuery) -> SearchPage:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(WORD_SIMILARITY_THRESHOLD)]
