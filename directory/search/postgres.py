@@ -12,7 +12,7 @@ from django.db.models import FloatField, QuerySet, Value
 from ..models import Profile
 from ..text import fold
 from .base import SearchBackend, SearchPage, SearchQuery, SearchResult
-from .queries import facet_counts, structured_filter, with_distance
+from .queries import count_and_facets, structured_filter, with_distance
 
 # word_similarity(term, text) threshold of `%>`: "cardiologe" (0.82) finds "cardiologue";
 # "cardiologue" does not find "dermatologue" (0.5).
@@ -41,14 +41,14 @@ class PostgresBackend(SearchBackend):
         if query.has_position:
             profiles = with_distance(profiles, query)
             ordering = [*ordering, "distance"] if ordering else ["distance"]
-        facets = facet_counts(profiles)
+        count, facets = count_and_facets(profiles)
         facets["language"] = _language_facet(profiles)
         start = (query.page - 1) * query.page_size
         rows = profiles.order_by(*ordering, "last_name", "pk").values_list(
             "pk", "distance" if query.has_position else Value(None, output_field=FloatField())
         )[start : start + query.page_size]
         return SearchPage(
-            count=profiles.count(),
+            count=count,
             results=[SearchResult(pk, None if distance is None else round(distance, 2)) for pk, distance in rows],
             facets=facets,
         )

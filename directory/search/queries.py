@@ -3,7 +3,7 @@
 from django.db.models import Count, F, FloatField, QuerySet, Value
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
-from ..models import Profile
+from ..models import Profile, Specialty
 from .base import EARTH_RADIUS_KM, MAX_RADIUS_KM, SearchQuery, bounding_box
 
 
@@ -47,14 +47,28 @@ def with_distance(profiles: QuerySet[Profile], query: SearchQuery) -> QuerySet[P
     return profiles.annotate(distance=distance).filter(distance__lte=min(query.radius_km, MAX_RADIUS_KM))
 
 
-def facet_counts(profiles: QuerySet[Profile]) -> dict[str, dict[str, int]]:
-    """Counts per specialty, sector and yes/no filter over the whole result."""
-    facets: dict[str, dict[str, int]] = {}
-    rows = profiles.order_by().values("specialty__code").annotate(n=Count("pk"))
-    facets["specialty"] = {row["specialty__code"]: row["n"] for row in rows}
-    rows = profiles.order_by().values("sector").annotate(n=Count("pk"))
-    facets["sector"] = {row["sector"]: row["n"] for row in rows if row["sector"]}
-    for name in ("accepts_new_patients", "teleconsultation", "wheelchair_accessible"):
-        rows = profiles.order_by().values(name).annotate(n=Count("pk"))
-        facets[name] = {str(row[name]).lower(): row["n"] for row in rows}
-    return facets
+FACETED = ("specialty_id", "sector", "accepts_new_patients", "teleconsultation", "wheelchair_accessible")
+
+
+def count_and_facets(profiles: QuerySet[Profile]) -> tuple[int, dict[str, dict[str, int]]]:
+    """The result's size and its counts per specialty, sector and yes/no filter, in one query.
+
+    One GROUP BY over the combinations (a few hundred at most) instead of a
+    query per facet: each of those re-ran the whole search.
+    """
+    codes = dict(Specialty.objects.values_list("pk", "code"))
+    facets: dict[str, dict[str, int]] = {name: {} for name in ("specialty", "sector", *FACETED[2:])}
+    total = 0
+    for row in profiles.order_by().values(*FACETED).annotate(n=Count("pk")):
+        n = row["n"]
+        total += n
+        _add(facets["specialty"], codes.get(row["specialty_id"], ""), n)
+        if row["sector"]:
+            _add(facets["sector"], row["sector"], n)
+        for name in FACETED[2:]:
+            _add(facets[name], str(row[name]).lower(), n)
+    return total, facets
+
+
+def _add(counts: dict[str, int], key: str, n: int) -> None:
+    counts[key] = counts.get(key, 0) + n

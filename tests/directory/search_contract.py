@@ -107,6 +107,15 @@ class SearchContract:
         assert facets["sector"] == {"1": 2, "2": 1}
         assert facets["accepts_new_patients"] == {"true": 2, "false": 1}
 
+    def test_count_and_facets_follow_words_and_place_too(self, backend, indexed):
+        page = backend.search(SearchQuery(text="dermato"))
+        assert page.count == 2
+        assert page.facets["specialty"] == {"dermatologie": 2}
+        assert page.facets["teleconsultation"] == {"true": 1, "false": 1}
+        nearby = backend.search(SearchQuery(text="dermato", latitude=RENNES[0], longitude=RENNES[1], radius_km=30))
+        assert nearby.count == 1
+        assert nearby.facets["specialty"] == {"dermatologie": 1}
+
     def test_pages_split_the_result_without_losing_or_repeating(self, backend, indexed):
         first = backend.search(SearchQuery(page=1, page_size=2))
         second = backend.search(SearchQuery(page=2, page_size=2))
