@@ -11,12 +11,23 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import moderation
 from .api import address_of
-from .forms import ReportForm
+from .forms import LANGUAGE_CHOICES, ReportForm
 from .models import Profile, Specialty
+from .search.base import PAGE_SIZE
 from .searching import SearchParams, run_search
 
-LANGUAGES = [("fr", "Français"), ("en", "English"), ("es", "Español"), ("de", "Deutsch"), ("it", "Italiano"),
-             ("ar", "العربية"), ("pt", "Português")]  # fmt: skip
+# Any filled parameter but the page and the radius (always sent by the form) starts a search.
+SEARCH_TRIGGERS = (
+    "q",
+    "place",
+    "specialty",
+    "lat",
+    "language",
+    "new_patients",
+    "teleconsultation",
+    "accessible",
+    "sector",
+)
 
 
 @require_GET
@@ -24,9 +35,9 @@ def search(request):
     params = SearchParams(data=request.GET)
     context = {
         "specialties": Specialty.objects.order_by("label"),
-        "languages": LANGUAGES,
+        "languages": LANGUAGE_CHOICES,
         "asked": request.GET,
-        "searched": any(request.GET.get(key) for key in ("q", "place", "specialty", "lat", "language")),
+        "searched": any(request.GET.get(key) for key in SEARCH_TRIGGERS),
     }
     if context["searched"]:
         if params.is_valid():
@@ -36,7 +47,7 @@ def search(request):
                 outcome=outcome,
                 results=[(p, outcome.distances.get(p.pk), address_of(p)) for p in outcome.profiles],
                 previous_page=page - 1 if page > 1 else None,
-                next_page=page + 1 if page * 20 < outcome.page.count else None,
+                next_page=page + 1 if page * PAGE_SIZE < outcome.page.count else None,
                 query_without_page=_without_page(request.GET),
             )
         else:

@@ -88,3 +88,11 @@ def test_the_search_form_submits_empty_fields_without_an_error(client, cast):
 def test_near_me_coordinates_search_around_the_visitor(client, cast):
     response = client.get("/en/", {"lat": RENNES[0], "lon": RENNES[1], "radius_km": "10", "place": ""})
     assert "2 practitioners found" in response.content.decode()
+
+
+def test_a_filter_alone_is_a_search(client, cast):
+    cast["benali"].teleconsultation = True
+    cast["benali"].save()
+    page = client.get("/en/", {"sector": "", "teleconsultation": "true", "radius_km": "20"}).content.decode()
+    assert "1 practitioner found" in page
+    assert "Dr Karim Benali" in page
