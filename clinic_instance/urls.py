@@ -3,7 +3,7 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
 from . import views
-from .converters import ManageTokenConverter
+from .manage_links import ManageTokenConverter
 
 register_converter(ManageTokenConverter, "manage_token")
 

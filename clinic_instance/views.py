@@ -12,6 +12,7 @@ from . import booking
 from .availability import bookable_practitioners, clinic_timezone, nearest_free_slots
 from .calendar_file import appointment_ics
 from .forms import PatientDetailsForm, SlotForm
+from .manage_links import appointment_or_404
 from .models import Appointment, Clinic
 from .week_view import week_of_slots
 
@@ -98,12 +99,6 @@ def book_details(request, practitioner_id: int, reason_id: int):
     return redirect(f"{reverse('manage', args=[result.appointment.manage_token])}?booked=1")
 
 
-def _appointment_or_404(token: str) -> Appointment:
-    return get_object_or_404(
-        Appointment.objects.select_related("practitioner", "visit_reason", "patient"), manage_token=token
-    )
-
-
 def _manage_context(request, appointment: Appointment, **extra) -> dict:
     return {
         "clinic": Clinic.load(),
@@ -118,14 +113,14 @@ def _manage_context(request, appointment: Appointment, **extra) -> dict:
 @never_cache
 @require_GET
 def manage(request, token: str):
-    appointment = _appointment_or_404(token)
+    appointment = appointment_or_404(token)
     return render(request, "clinic_instance/manage.html", _manage_context(request, appointment))
 
 
 @never_cache
 @require_POST
 def cancel(request, token: str):
-    appointment = _appointment_or_404(token)
+    appointment = appointment_or_404(token)
     try:
         booking.cancel_appointment(appointment=appointment, now=timezone.now())
     except booking.BookingError as error:
@@ -141,7 +136,7 @@ def cancel(request, token: str):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def move(request, token: str):
-    appointment = _appointment_or_404(token)
+    appointment = appointment_or_404(token)
     context = _manage_context(request, appointment)
     if not context["can_change"]:
         context["error"] = _("This appointment can no longer be moved online; please call the clinic.")
@@ -176,7 +171,7 @@ def move(request, token: str):
 @never_cache
 @require_GET
 def calendar_file(request, token: str):
-    appointment = _appointment_or_404(token)
+    appointment = appointment_or_404(token)
     manage_url = request.build_absolute_uri(reverse("manage", args=[token]))
     body = appointment_ics(appointment, manage_url=manage_url, host=request.get_host(), now=timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from .. import booking
 from ..availability import available_slots, bookable_practitioners, clinic_timezone, nearest_free_slots
+from ..manage_links import appointment_or_404
 from ..models import Appointment, Practitioner, VisitReason
 from ..patient_details import PatientDetails
 from ..slots import SlotRangeError
@@ -158,12 +159,6 @@ def _busy_response() -> Response:
     )
 
 
-def _appointment_or_404(token: str) -> Appointment:
-    return get_object_or_404(
-        Appointment.objects.select_related("practitioner", "visit_reason", "patient"), manage_token=token
-    )
-
-
 def _manage_context(appointment: Appointment) -> dict:
     return {"can_change": booking.patient_can_change(appointment, timezone.now())}
 
@@ -173,7 +168,7 @@ class ManageAppointmentView(APIView):
     @extend_schema(responses={200: ManagedAppointmentSerializer, 404: None})
     def get(self, request, token):
         """The appointment behind a manage link."""
-        appointment = _appointment_or_404(token)
+        appointment = appointment_or_404(token)
         return Response(ManagedAppointmentSerializer(appointment, context=_manage_context(appointment)).data)
 
 
@@ -182,7 +177,7 @@ class CancelAppointmentView(APIView):
     @extend_schema(request=None, responses={200: ManagedAppointmentSerializer, 400: ErrorSerializer, 404: None})
     def post(self, request, token):
         """Cancel the appointment, unless the clinic's cancellation cutoff has passed."""
-        appointment = _appointment_or_404(token)
+        appointment = appointment_or_404(token)
         try:
             appointment = booking.cancel_appointment(appointment=appointment, now=timezone.now())
         except booking.BookingError as error:
@@ -198,7 +193,7 @@ class RescheduleAppointmentView(APIView):
     )
     def post(self, request, token):
         """Move the appointment to another free slot of the same practitioner and visit reason."""
-        appointment = _appointment_or_404(token)
+        appointment = appointment_or_404(token)
         serializer = RescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         start = serializer.validated_data["start"]
