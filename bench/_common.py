@@ -222,17 +222,35 @@ def reset_database() -> None:
     print(f"Recreating database {DB_NAME} and migrating…", flush=True)
     _psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     _psql(f"CREATE DATABASE {DB_NAME}")
+    migrate(bench_env())
+
+
+def migrate(env: dict[str, str], timeout: float = 300) -> None:
+    """`manage.py migrate` in a child process with exactly this environment."""
     subprocess.run(
         [str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,
-        env=bench_env(),
+        env=env,
         check=True,
-        timeout=300,
+        timeout=timeout,
     )
 
 
-def setup_django() -> None:
-    env = bench_env()
+def p95_verdict(figures: dict, *, target_ms: float, minimum_n: int, unit: str) -> int:
+    """Print the verdict on a latency summary and return the exit code (0 when met)."""
+    if figures["n"] < minimum_n:
+        print(f"FAIL: only {figures['n']} {unit} within the time budget", file=sys.stderr)
+        return 1
+    if figures["p95"] > target_ms:
+        print(f"FAIL: p95 {figures['p95']:.2f} ms > target {target_ms:.0f} ms", file=sys.stderr)
+        return 1
+    print(f"OK: p95 {figures['p95']:.2f} ms <= target {target_ms:.0f} ms")
+    return 0
+
+
+def setup_django(env: dict[str, str] | None = None) -> None:
+    """Set up Django in this process with exactly this environment (default: the clinic bench's)."""
+    env = env or bench_env()
     for name in set(os.environ) - set(env):
         del os.environ[name]
     os.environ.update(env)

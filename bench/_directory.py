@@ -7,7 +7,8 @@ import json
 import os
 import subprocess
 
-from _common import ROOT, VENV_BIN, Gunicorn
+import _common
+from _common import Gunicorn
 
 DB_NAME = "openrdv_directory_bench"
 DATABASE_URL = f"postgres://openrdv@127.0.0.1:5432/{DB_NAME}"
@@ -68,23 +69,11 @@ def write_marker(marker: dict) -> None:
 
 
 def migrate() -> None:
-    subprocess.run(
-        [str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=directory_env(),
-        check=True,
-        timeout=1800,
-    )
+    _common.migrate(directory_env(), timeout=1800)
 
 
 def setup_django() -> None:
-    env = directory_env()
-    for name in set(os.environ) - set(env):
-        del os.environ[name]
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    _common.setup_django(directory_env())
 
 
 def directory_gunicorn(workers: int, threads: int) -> Gunicorn:

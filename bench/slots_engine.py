@@ -20,6 +20,7 @@ from _common import (
     agenda_plan,
     describe_plan,
     format_summary,
+    p95_verdict,
     summary_ms,
 )
 
@@ -75,14 +76,7 @@ def main() -> int:
     figures = summary_ms(durations)
     print(f"free_slots (28 days), wall time: {format_summary(figures)}")
     print(f"free_slots (28 days), CPU time:  {format_summary(summary_ms(cpu_times))}")
-    if figures["n"] < 500:
-        print(f"FAIL: only {figures['n']} runs within the time budget", file=sys.stderr)
-        return 1
-    if figures["p95"] > TARGET_P95_MS:
-        print(f"FAIL: p95 {figures['p95']:.2f} ms > target {TARGET_P95_MS:.0f} ms", file=sys.stderr)
-        return 1
-    print(f"OK: p95 {figures['p95']:.2f} ms <= target {TARGET_P95_MS:.0f} ms")
-    return 0
+    return p95_verdict(figures, target_ms=TARGET_P95_MS, minimum_n=500, unit="runs")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from _common import (
     describe_plan,
     format_summary,
     http_request,
+    p95_verdict,
     reset_database,
     setup_django,
     summary_ms,
@@ -146,14 +147,7 @@ def main() -> int:
     if failures:
         print(f"FAIL: {failures} responses were not 200", file=sys.stderr)
         return 1
-    if figures["n"] < 300:
-        print(f"FAIL: only {figures['n']} requests within the time budget", file=sys.stderr)
-        return 1
-    if figures["p95"] > TARGET_P95_MS:
-        print(f"FAIL: p95 {figures['p95']:.2f} ms > target {TARGET_P95_MS:.0f} ms", file=sys.stderr)
-        return 1
-    print(f"OK: p95 {figures['p95']:.2f} ms <= target {TARGET_P95_MS:.0f} ms")
-    return 0
+    return p95_verdict(figures, target_ms=TARGET_P95_MS, minimum_n=300, unit="requests")
 
 
 if __name__ == "__main__":
