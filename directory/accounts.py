@@ -15,12 +15,19 @@ class VerificationFailed(Exception):
 
 
 def register_practitioner(*, email: str, password: str, first_name: str, last_name: str) -> AbstractBaseUser:
-    """An inactive account until its e-mail address is verified; the e-mail is the username."""
+    """An inactive account until its e-mail address is verified; the e-mail is the username.
+
+    Signing up again before verifying (a lost or expired link) replaces the unverified account.
+    The caller checks that no *active* account uses the address.
+    """
     User = get_user_model()
-    return User.objects.create_user(
-        username=email.lower(), email=email.lower(), password=password, first_name=first_name,
-        last_name=last_name, is_active=False,
-    )  # fmt: skip
+    user = User.objects.filter(username=email.lower(), is_active=False).first() or User(
+        username=email.lower(), email=email.lower(), is_active=False
+    )
+    user.first_name, user.last_name = first_name, last_name
+    user.set_password(password)
+    user.save()
+    return user
 
 
 def verification_token(user: AbstractBaseUser) -> str:

@@ -20,7 +20,7 @@ class SignupForm(forms.Form):
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
-        if get_user_model().objects.filter(username=email).exists():
+        if get_user_model().objects.filter(username=email, is_active=True).exists():
             raise forms.ValidationError(_("An account already uses this address. Log in instead."))
         return email
 

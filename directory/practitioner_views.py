@@ -1,8 +1,11 @@
 """The practitioner area: sign up, verify the e-mail, claim or create a profile, edit it."""
 
+import smtplib
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,14 +20,20 @@ from .models import Profile, ProfileChange
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = accounts.register_practitioner(
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password"],
-            first_name=form.cleaned_data["first_name"],
-            last_name=form.cleaned_data["last_name"],
-        )
-        verify_url = request.build_absolute_uri(reverse("verify-email", args=[accounts.verification_token(user)]))
-        accounts.send_verification_email(user, verify_url=verify_url)
+        try:
+            with transaction.atomic():  # no account left behind if the e-mail cannot go out
+                user = accounts.register_practitioner(
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                )
+                token = accounts.verification_token(user)
+                verify_url = request.build_absolute_uri(reverse("verify-email", args=[token]))
+                accounts.send_verification_email(user, verify_url=verify_url)
+        except (OSError, smtplib.SMTPException):
+            form.add_error(None, _("The confirmation e-mail could not be sent. Please try again later."))
+            return render(request, "directory/practitioners/signup.html", {"form": form}, status=503)
         return render(request, "directory/practitioners/check_inbox.html", {"email": user.email})
     return render(request, "directory/practitioners/signup.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -198,3 +198,34 @@ def test_directory_staff_have_a_working_back_office(client, claire_listed, model
     client.force_login(get_user_model().objects.create_superuser("root@directory.example", "", PASSWORD))
     assert client.get(f"/admin/directory/{model}/").status_code == 200
     assert client.get(f"/admin/directory/{model}/add/").status_code == 200
+
+
+def test_signing_up_again_before_verifying_sends_a_new_link(client, db, inbox):
+    details = {"first_name": "Nora", "last_name": "Petit", "email": "nora@example.org", "password": PASSWORD}
+    client.post("/practitioners/signup/", details)
+    assert client.post("/practitioners/signup/", {**details, "first_name": "Norah"}).status_code == 200
+    assert len(inbox.messages) == 2
+    [user] = get_user_model().objects.filter(username="nora@example.org")
+    assert (user.first_name, user.is_active) == ("Norah", False)
+
+
+def test_an_active_account_cannot_be_signed_up_again(client, db, inbox):
+    make_practitioner("claire@example.org")
+    response = client.post(
+        "/practitioners/signup/",
+        {"first_name": "X", "last_name": "Y", "email": "claire@example.org", "password": PASSWORD},
+    )
+    assert response.status_code == 400
+    assert inbox.messages == []
+    assert get_user_model().objects.get(username="claire@example.org").check_password(PASSWORD)
+
+
+def test_no_account_is_left_when_the_e_mail_cannot_be_sent(client, db, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    response = client.post(
+        "/practitioners/signup/",
+        {"first_name": "Nora", "last_name": "Petit", "email": "nora@example.org", "password": PASSWORD},
+    )
+    assert response.status_code == 503
+    assert not get_user_model().objects.filter(username="nora@example.org").exists()
