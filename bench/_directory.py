@@ -22,7 +22,11 @@ def directory_env() -> dict[str, str]:
         env.pop(name, None)
     env.update(
         {
-            "DEBUG": "true",
+            # As in production (DEBUG off), but for TLS, which a benchmark on loopback does without.
+            "DEBUG": "false",
+            "SECRET_KEY": "openrdv-directory-benchmark-only-" + "x" * 32,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": DATABASE_URL,
             "OPENRDV_ROLE": "directory",
             "DJANGO_SETTINGS_MODULE": "config.settings.directory",

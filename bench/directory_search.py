@@ -27,7 +27,6 @@ Exits 1 if a target is missed or an answer is wrong.
 import argparse
 import os
 import random
-import re
 import sys
 import threading
 import time as clock
@@ -242,20 +241,16 @@ def search_query(params: dict):
 # ---------------------------------------------------------------- (1) backend
 
 
-_FACET = re.compile(r'^SELECT "directory_\w+"\."(\w+)" AS "\w+", COUNT\(')
-
-
 def statement_label(sql: str) -> str:
-    if "set_config(" in sql[:40]:
-        return "set_config"
-    if match := _FACET.match(sql):
-        return f"facet {match[1]}"
-    if sql.startswith("SELECT language, count(*)"):
-        return "facet language"
-    if sql.startswith('SELECT COUNT(*) AS "__count"'):
-        return "count"
-    if sql.startswith('SELECT "directory_profile"."id" AS "pk"'):
-        return "page"
+    """Names for the statements of directory/search (words.py, postgres.py)."""
+    if sql.startswith("SELECT typed.position"):
+        return "expand words (dictionary)"
+    if sql.startswith("WITH matched AS MATERIALIZED") and "UNION ALL" in sql:
+        return "count, facets and page"
+    if "<-> directory_earth" in sql:
+        return "page past the limit: nearest first"
+    if sql.startswith(("SELECT id,", "WITH matched AS MATERIALIZED")):
+        return "page past the limit: ordered"
     return sql[:40]
 
 
@@ -285,6 +280,7 @@ def run_backend(searches: list[Search], budget_s: float) -> tuple[list[Timed], i
     timed: list[Timed] = []
     capped = 0
     deadline = clock.monotonic() + budget_s
+    connection.force_debug_cursor = True  # connection.queries, with DEBUG off as in production
     with connection.execute_wrapper(timer):
         for index, search in enumerate(searches):
             if clock.monotonic() > deadline:

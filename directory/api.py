@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from . import gazetteer
 from .models import Profile, Specialty
+from .search.base import COUNT_LIMIT
 from .searching import SearchParams, run_search
 from .text import fold
 
@@ -28,9 +29,15 @@ class SearchResultSerializer(serializers.Serializer):
 
 
 class SearchResponseSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(
+        help_text=f"Exact up to {COUNT_LIMIT}; past it {COUNT_LIMIT} and count_exact false."
+    )
+    count_exact = serializers.BooleanField(help_text=f"False when more than {COUNT_LIMIT} practitioners match.")
     results = SearchResultSerializer(many=True)
-    facets = serializers.DictField(child=serializers.DictField(child=serializers.IntegerField()))
+    facets = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="Matches per value of each filter; may be left empty when count_exact is false.",
+    )
 
 
 class SpecialtySuggestionSerializer(serializers.Serializer):
@@ -73,7 +80,10 @@ class SearchView(APIView):
             }
             for profile in outcome.profiles
         ]
-        return Response({"count": outcome.page.count, "results": results, "facets": outcome.page.facets})
+        page = outcome.page
+        return Response(
+            {"count": page.count, "count_exact": page.count_exact, "results": results, "facets": page.facets}
+        )
 
 
 class SpecialtySuggestionView(APIView):

@@ -7,10 +7,15 @@ from rest_framework import serializers
 from . import gazetteer
 from .models import Profile
 from .search import SearchPage, SearchQuery, get_backend
-from .search.base import MAX_RADIUS_KM
+from .search.base import COUNT_LIMIT, MAX_RADIUS_KM, PAGE_SIZE
 
 DEFAULT_RADIUS_KM = 20.0
-MAX_PAGE = 500
+MAX_PAGE = COUNT_LIMIT // PAGE_SIZE
+# What a result shows (name, specialty, address, booking): nothing more is read.
+RESULT_FIELDS = (
+    "title", "first_name", "last_name", "specialty__code", "specialty__label", "practice_name", "address",
+    "postcode", "city", "phone", "accepts_new_patients", "booking_url", "instance",
+)  # fmt: skip
 
 
 class SearchParams(serializers.Serializer):
@@ -75,7 +80,7 @@ def run_search(params: dict) -> SearchOutcome:
     )
     page = get_backend().search(query)
     ids = [result.profile_id for result in page.results]
-    by_id = Profile.objects.select_related("specialty", "instance").in_bulk(ids)
+    by_id = Profile.objects.select_related("specialty").only(*RESULT_FIELDS).order_by().in_bulk(ids)
     return SearchOutcome(
         page=page,
         profiles=[by_id[pk] for pk in ids if pk in by_id],

@@ -4,6 +4,9 @@ import math
 from dataclasses import dataclass, field
 
 PAGE_SIZE = 20
+# Counts and facets are exact up to this many matches; past it a search says "more than",
+# and pages stop there (as Meilisearch's default maxTotalHits).
+COUNT_LIMIT = 1_000
 MAX_RADIUS_KM = 200.0
 EARTH_RADIUS_KM = 6371.0088
 
@@ -37,9 +40,10 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class SearchPage:
-    count: int
+    count: int  # exact, or COUNT_LIMIT when there are more (count_exact False)
     results: list[SearchResult]
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # may be empty past COUNT_LIMIT
+    count_exact: bool = True
 
 
 class SearchBackend:

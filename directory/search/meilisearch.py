@@ -11,7 +11,7 @@ import meilisearch
 from django.conf import settings
 
 from ..models import Profile
-from .base import MAX_RADIUS_KM, SearchBackend, SearchPage, SearchQuery, SearchResult
+from .base import COUNT_LIMIT, MAX_RADIUS_KM, SearchBackend, SearchPage, SearchQuery, SearchResult
 
 INDEX_SETTINGS = {
     "searchableAttributes": ["name", "specialty_label", "synonyms", "practice_name", "city"],
@@ -20,7 +20,7 @@ INDEX_SETTINGS = {
         "teleconsultation", "wheelchair_accessible", "_geo",
     ],
     "sortableAttributes": ["_geo", "last_name"],
-    "pagination": {"maxTotalHits": 10_000},
+    "pagination": {"maxTotalHits": COUNT_LIMIT},
 }  # fmt: skip
 FACETS = ["specialty", "sector", "languages", "accepts_new_patients", "teleconsultation", "wheelchair_accessible"]
 TASK_TIMEOUT_MS = 30_000
@@ -71,7 +71,8 @@ class MeilisearchBackend(SearchBackend):
             options["sort"] = [f"_geoPoint({query.latitude}, {query.longitude}):asc"]
         answer = self._index.search(query.text, options)
         return SearchPage(
-            count=answer["totalHits"],
+            count=answer["totalHits"],  # at most maxTotalHits
+            count_exact=answer["totalHits"] < COUNT_LIMIT,
             results=[
                 SearchResult(hit["id"], round(hit["_geoDistance"] / 1000, 2) if "_geoDistance" in hit else None)
                 for hit in answer["hits"]

@@ -1,77 +1,211 @@
-"""Search on PostgreSQL: trigram word similarity (typos, prefixes) over folded text.
+"""Search on PostgreSQL at national scale: one statement for most searches.
 
-`search_text` is folded (no accents, no case) when a profile is saved, and a
-GIN `gin_trgm_ops` index serves the `%>` operator. Filters and distance are
-plain indexed columns (see queries.py).
+Words are understood first (words.py): a specialty filter, or profile words
+through a GIN index. Places are a bounding box on the covering indexes
+(migration 0005), then the exact haversine distance. One statement reads the
+matches once, up to COUNT_LIMIT + 1, and returns the count, every facet and the
+page. Past COUNT_LIMIT, counting further would cost ~2 µs a match (a place
+search around Paris matches 120,000 profiles), for numbers nobody reads: the count says "more than",
+facets are left out, and a second statement takes the page from an index in
+its own order (nearest first on the `directory_earth` GiST index, or by name).
+Measured in bench/README.md.
 """
 
-from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connection, transaction
-from django.db.models import FloatField, QuerySet, Value
+import json
+from dataclasses import dataclass, field
 
-from ..models import Profile
-from ..text import fold
-from .base import SearchBackend, SearchPage, SearchQuery, SearchResult
-from .queries import count_and_facets, structured_filter, with_distance
+from django.db import connection
 
-# word_similarity(term, text) threshold of `%>`: "cardiologe" (0.82) finds "cardiologue";
-# "cardiologue" does not find "dermatologue" (0.5).
-WORD_SIMILARITY_THRESHOLD = 0.6
+from .base import COUNT_LIMIT, MAX_RADIUS_KM, SearchBackend, SearchPage, SearchQuery, SearchResult, bounding_box
+from .words import TypedWord, understand, vocabulary
+
+DISTANCE = (
+    "(12742.0176 * asin(sqrt(power(sin(radians(latitude - %(lat)s) / 2), 2) + cos(radians(latitude)) "
+    "* cos(radians(%(lat)s)) * power(sin(radians(longitude - %(lon)s) / 2), 2))))"
+)
+NEAREST_FIRST = "directory_earth(latitude, longitude) <-> directory_earth(%(lat)s, %(lon)s)"
+FACETED = ("specialty_id", "sector", "accepts_new_patients", "teleconsultation", "wheelchair_accessible")
+FACET_NAMES = ("specialty", "sector", "language", "accepts_new_patients", "teleconsultation", "wheelchair_accessible")
+
+
+@dataclass
+class _Search:
+    """The SQL pieces of one search; parameters are always bound, never formatted in."""
+
+    conditions: list[str] = field(default_factory=lambda: ["status = 'published'"])
+    params: dict = field(default_factory=dict)
+    rank: str = ""  # empty without words to rank
+    distance: str = ""  # empty without a position
+    box: str = ""  # the bounding box of the radius, for the btree indexes
+
+    def where(self, *, box: bool = True) -> str:
+        return " AND ".join([*self.conditions, self.box] if box and self.box else self.conditions)
+
+    @property
+    def ordering(self) -> str:
+        keys = [f"{self.rank} DESC" if self.rank else "", self.distance, "last_name", "id"]
+        return ", ".join(key for key in keys if key)
 
 
 class PostgresBackend(SearchBackend):
     def index(self, profile_ids: list[int]) -> None:
-        """Nothing to push: the profiles table is the index, kept current on save."""
+        """Nothing to push: the profiles table is the index, kept current on save (and the dictionary by triggers)."""
 
     def clear(self) -> None:
         """Nothing to clear: unpublished profiles are filtered out at query time."""
 
     def search(self, query: SearchQuery) -> SearchPage:
-        # set_config(..., is_local=true) lasts until the transaction ends: hold one.
-        with transaction.atomic():
-            return self._search(query)
-
-    def _search(self, query: SearchQuery) -> SearchPage:
+        search = _build(query)
+        if search is None:
+            return SearchPage(count=0, results=[], facets={name: {} for name in FACET_NAMES})
+        offset = (query.page - 1) * query.page_size
+        search.params.update(limit=COUNT_LIMIT + 1, page_size=query.page_size, offset=offset)
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(WORD_SIMILARITY_THRESHOLD)]
-            )
-        profiles = structured_filter(query, filter_languages=True)
-        profiles, ordering = self._match_words(profiles, fold(query.text))
-        if query.has_position:
-            profiles = with_distance(profiles, query)
-            ordering = [*ordering, "distance"] if ordering else ["distance"]
-        count, facets = count_and_facets(profiles)
-        facets["language"] = _language_facet(profiles)
-        start = (query.page - 1) * query.page_size
-        rows = profiles.order_by(*ordering, "last_name", "pk").values_list(
-            "pk", "distance" if query.has_position else Value(None, output_field=FloatField())
-        )[start : start + query.page_size]
-        return SearchPage(
-            count=count,
-            results=[SearchResult(pk, None if distance is None else round(distance, 2)) for pk, distance in rows],
-            facets=facets,
+            cursor.execute(_counted_page_sql(search), search.params)
+            rows = cursor.fetchall()
+            groups = [row[:7] for row in rows if row[7] is None]
+            page = sorted((row[9], row[7], row[8]) for row in rows if row[7] is not None)
+            total = sum(group[6] for group in groups)
+            if total <= COUNT_LIMIT:
+                return SearchPage(count=total, results=_results(page), facets=_facets(groups))
+            cursor.execute(_page_sql(search, nearest_first=bool(search.distance) and not search.rank), search.params)
+            page = [(None, pk, distance) for pk, distance in cursor.fetchall()]
+        return SearchPage(count=COUNT_LIMIT, results=_results(page), facets={}, count_exact=False)
+
+
+def _build(query: SearchQuery) -> _Search | None:
+    """The conditions, rank and distance of a query; None when nothing can match."""
+    search = _Search()
+    conditions, params = search.conditions, search.params
+    if query.specialty:
+        specialty_id = vocabulary().id_by_code.get(query.specialty)
+        if specialty_id is None:
+            return None
+        conditions.append("specialty_id = %(specialty)s")
+        params["specialty"] = specialty_id
+    typed = understand(query.text)
+    if typed is None:
+        return None
+    _add_words(search, typed)
+    if query.has_position:
+        radius = min(query.radius_km, MAX_RADIUS_KM)
+        min_lat, max_lat, min_lon, max_lon = bounding_box(query.latitude, query.longitude, radius)
+        search.box = "latitude BETWEEN %(min_lat)s AND %(max_lat)s AND longitude BETWEEN %(min_lon)s AND %(max_lon)s"
+        conditions.append(f"{DISTANCE} <= %(radius)s")
+        params.update(
+            lat=query.latitude, lon=query.longitude, radius=radius,
+            min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon,
+        )  # fmt: skip
+        search.distance = DISTANCE
+    elif query.postcode:
+        conditions.append("postcode = %(postcode)s")
+        params["postcode"] = query.postcode
+    for name, column in (
+        ("new_patients", "accepts_new_patients"),
+        ("teleconsultation", "teleconsultation"),
+        ("wheelchair_accessible", "wheelchair_accessible"),
+    ):
+        value = getattr(query, name)
+        if value is not None:
+            conditions.append(f"{column} = %({name})s")
+            params[name] = value
+    if query.sector:
+        conditions.append("sector = %(sector)s")
+        params["sector"] = query.sector
+    if query.languages:
+        conditions.append("languages @> %(languages)s::jsonb")
+        params["languages"] = json.dumps(sorted(set(query.languages)))
+    return search
+
+
+def _add_words(search: _Search, typed: list[TypedWord]) -> None:
+    ranks = []
+    for position, word in enumerate(typed):
+        if word.specialty_ids:
+            search.conditions.append(f"specialty_id = ANY(%(specialties_{position})s)")
+            search.params[f"specialties_{position}"] = sorted(word.specialty_ids)
+            continue
+        words, similarities = f"words_{position}", f"similarities_{position}"
+        search.conditions.append(f"string_to_array(search_text, ' ') && %({words})s::text[]")
+        search.params[words], search.params[similarities] = list(word.words), list(word.similarities)
+        if word.exact:
+            continue  # every match has it: nothing to rank
+        ranks.append(
+            f"(SELECT max(known.similarity) FROM unnest(%({words})s::text[], %({similarities})s::real[]) "  # noqa: S608
+            "AS known (word, similarity) WHERE known.word = ANY(string_to_array(search_text, ' ')))"
         )
-
-    @staticmethod
-    def _match_words(profiles: QuerySet[Profile], folded: str) -> tuple[QuerySet[Profile], list[str]]:
-        words = [word for word in folded.split() if len(word) >= 2][:8]
-        if not words:
-            return profiles, []
-        rank = None
-        for word in words:
-            profiles = profiles.filter(search_text__trigram_word_similar=word)
-            similarity = TrigramWordSimilarity(word, "search_text")
-            rank = similarity if rank is None else rank + similarity
-        return profiles.annotate(rank=rank), ["-rank"]
+    search.rank = f"({' + '.join(ranks)})" if ranks else ""
 
 
-def _language_facet(profiles: QuerySet[Profile]) -> dict[str, int]:
-    sql, params = profiles.order_by().values("languages").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT language, count(*) FROM ({sql}) AS matched, "  # noqa: S608 - Django-built SQL, parameters bound
-            "jsonb_array_elements_text(matched.languages) AS language GROUP BY language",
-            params,
+def _counted_page_sql(search: _Search) -> str:
+    """Facet groups (id NULL) and the page rows (id set, with their place) of at most COUNT_LIMIT + 1 matches."""
+    columns = ", ".join(FACETED)
+    return (
+        f"WITH matched AS MATERIALIZED ("  # noqa: S608 - built from constants, parameters bound
+        f"  SELECT id, {columns}, languages, last_name, {search.distance or 'NULL::float8'} AS distance, "
+        f"  {search.rank or '0'} AS rank FROM directory_profile WHERE {search.where()} LIMIT %(limit)s) "
+        f"(SELECT {columns}, languages::text, count(*)::int, NULL::bigint, NULL::float8, NULL::bigint "
+        f" FROM matched GROUP BY {columns}, languages) "
+        f"UNION ALL "
+        f"(SELECT {', '.join(['NULL'] * len(FACETED))}, NULL, NULL, id, distance, "
+        f" row_number() OVER (ORDER BY {_ordering(search, in_matched=True)}) "
+        f" FROM matched ORDER BY {_ordering(search, in_matched=True)} LIMIT %(page_size)s OFFSET %(offset)s)"
+    )
+
+
+def _page_sql(search: _Search, *, nearest_first: bool) -> str:
+    """The page of a search with more than COUNT_LIMIT matches, from an index in its own order.
+
+    Nearest first is the GiST index's order alone (another sort key, or the
+    bounding box, and the planner sorts every match instead). Matches of words
+    are read at once from the GIN index (the planner, unable to guess how many
+    profiles bear a word, would walk the name index and test every row).
+    """
+    distance = search.distance or "NULL::float8"
+    if nearest_first:
+        return (
+            f"SELECT id, {distance} FROM directory_profile WHERE {search.where(box=False)} "  # noqa: S608 - as above
+            f"ORDER BY {NEAREST_FIRST} LIMIT %(page_size)s OFFSET %(offset)s"
         )
-        return dict(cursor.fetchall())
+    if any(condition.startswith("string_to_array") for condition in search.conditions):
+        return (
+            f"WITH matched AS MATERIALIZED (SELECT id, last_name, {distance} AS distance, "  # noqa: S608 - as above
+            f"{search.rank or '0'} AS rank FROM directory_profile WHERE {search.where()}) "
+            f"SELECT id, distance FROM matched ORDER BY {_ordering(search, in_matched=True)} "
+            "LIMIT %(page_size)s OFFSET %(offset)s"
+        )
+    return (
+        f"SELECT id, {distance} FROM directory_profile WHERE {search.where()} "  # noqa: S608 - as above
+        f"ORDER BY {search.ordering} LIMIT %(page_size)s OFFSET %(offset)s"
+    )
+
+
+def _ordering(search: _Search, *, in_matched: bool) -> str:
+    if not in_matched:
+        return search.ordering
+    keys = ["rank DESC" if search.rank else "", "distance" if search.distance else "", "last_name", "id"]
+    return ", ".join(key for key in keys if key)
+
+
+def _results(page: list[tuple]) -> list[SearchResult]:
+    return [SearchResult(pk, None if distance is None else round(distance, 2)) for _order, pk, distance in page]
+
+
+def _facets(groups: list[tuple]) -> dict[str, dict[str, int]]:
+    """Counts per facet value from the groups of (specialty, sector, flags, languages)."""
+    code_by_id = vocabulary().code_by_id
+    facets: dict[str, dict[str, int]] = {name: {} for name in FACET_NAMES}
+
+    def add(facet: str, value: str, n: int) -> None:
+        facets[facet][value] = facets[facet].get(value, 0) + n
+
+    for specialty_id, sector, new_patients, teleconsultation, accessible, languages, n in groups:
+        add("specialty", code_by_id.get(specialty_id, ""), n)
+        if sector:
+            add("sector", sector, n)
+        for language in json.loads(languages) if languages else ():
+            add("language", language, n)
+        add("accepts_new_patients", str(new_patients).lower(), n)
+        add("teleconsultation", str(teleconsultation).lower(), n)
+        add("wheelchair_accessible", str(accessible).lower(), n)
+    return facets

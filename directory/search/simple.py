@@ -6,7 +6,7 @@ PostgreSQL or Meilisearch backend.
 
 from difflib import SequenceMatcher
 
-from ..text import fold
+from ..text import search_words
 from .base import SearchBackend, SearchPage, SearchQuery, SearchResult, distance_km
 from .queries import structured_filter
 
@@ -25,7 +25,7 @@ class SimpleBackend(SearchBackend):
         """Nothing to clear."""
 
     def search(self, query: SearchQuery) -> SearchPage:
-        words = [word for word in fold(query.text).split() if len(word) >= 2][:8]
+        words = search_words(query.text)
         matched = []
         for row in structured_filter(query, filter_languages=False).values(*FIELDS):
             if any(language not in (row["languages"] or ()) for language in query.languages):

@@ -56,6 +56,10 @@ class SearchContract:
     def test_synonyms_patients_use_find_the_specialty(self, backend, indexed):
         assert names(backend.search(SearchQuery(text="médecin traitant")), indexed) == {"martin", "roux"}
 
+    def test_titles_and_small_words_are_not_required(self, backend, indexed):
+        assert names(backend.search(SearchQuery(text="Dr Martin")), indexed) == {"martin"}
+        assert names(backend.search(SearchQuery(text="docteur Lefèvre")), indexed) == {"lefevre"}
+
     def test_words_that_match_nothing_find_nothing(self, backend, indexed):
         assert backend.search(SearchQuery(text="xylophone")).count == 0
 

@@ -29,6 +29,15 @@ def test_the_search_page_lists_results_with_how_to_book(client, cast):
     assert "02 99 00 00 02" in page
 
 
+def test_a_very_large_result_says_more_than_and_how_to_narrow_it(client, cast, monkeypatch):
+    from directory.search import postgres
+
+    monkeypatch.setattr(postgres, "COUNT_LIMIT", 1)
+    page = client.get("/en/", {"place": "Rennes"}).content.decode()
+    assert "More than 1 practitioners found: add a place or a filter to narrow them down" in page
+    assert f'href="/go/{cast["martin"].pk}/"' in page
+
+
 def test_english_lives_under_en_without_a_cookie(client, cast):
     response = client.get("/en/", {"place": "Rennes"})
     assert "2 practitioners found" in response.content.decode()

@@ -4,7 +4,6 @@ import os
 
 import pytest
 
-from directory.search import SearchQuery
 from directory.search.postgres import PostgresBackend
 from directory.search.simple import SimpleBackend
 
@@ -32,24 +31,3 @@ class TestMeilisearchBackend(SearchContract):
         backend = MeilisearchBackend(index_name=f"test-profiles-{os.getpid()}")
         yield backend
         backend.clear()
-
-
-def test_the_postgres_backend_applies_its_word_similarity_threshold(transactional_db, monkeypatch):
-    # transactional_db: outside a test transaction, as under gunicorn (autocommit).
-    from directory.search import postgres
-
-    seen = []
-    original = postgres.PostgresBackend._match_words
-
-    def spy(profiles, folded):
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW pg_trgm.word_similarity_threshold")
-            seen.append(cursor.fetchone()[0])
-        return original(profiles, folded)
-
-    monkeypatch.setattr(postgres, "WORD_SIMILARITY_THRESHOLD", 0.75)
-    monkeypatch.setattr(postgres.PostgresBackend, "_match_words", staticmethod(spy))
-    PostgresBackend().search(SearchQuery(text="martin"))
-    assert seen == ["0.75"]
