@@ -39,10 +39,10 @@ def directory_env() -> dict[str, str]:
     return env
 
 
-def psql(sql: str, database: str = "postgres", timeout: float = 120) -> str:
-    """Run SQL as openrdv; returns psql's unaligned, tuples-only output."""
+def psql(sql: str, database: str = "postgres", timeout: float = 120, user: str = "openrdv") -> str:
+    """Run SQL (as openrdv unless told); returns psql's unaligned, tuples-only output."""
     done = subprocess.run(
-        ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-qAt", "-h", "127.0.0.1", "-U", "openrdv", "-d", database, "-c", sql],
+        ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-qAt", "-h", "127.0.0.1", "-U", user, "-d", database, "-c", sql],
         check=True,
         timeout=timeout,
         capture_output=True,

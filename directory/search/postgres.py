@@ -63,11 +63,11 @@ class PostgresBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.execute(_counted_page_sql(search), search.params)
             rows = cursor.fetchall()
-            groups = [row[:7] for row in rows if row[7] is None]
-            page = sorted((row[9], row[7], row[8]) for row in rows if row[7] is not None)
-            total = sum(group[6] for group in groups)
+            counts = [row[:3] for row in rows if row[0] != "page"]
+            page = sorted((row[5], row[3], row[4]) for row in rows if row[0] == "page")
+            total = sum(n for facet, _value, n in counts if facet == "specialty")
             if total <= COUNT_LIMIT:
-                return SearchPage(count=total, results=_results(page), facets=_facets(groups))
+                return SearchPage(count=total, results=_results(page), facets=_facets(counts))
             cursor.execute(_page_sql(search, nearest_first=bool(search.distance) and not search.rank), search.params)
             page = [(None, pk, distance) for pk, distance in cursor.fetchall()]
         return SearchPage(count=COUNT_LIMIT, results=_results(page), facets={}, count_exact=False)
@@ -138,18 +138,30 @@ def _add_words(search: _Search, typed: list[TypedWord]) -> None:
 
 
 def _counted_page_sql(search: _Search) -> str:
-    """Facet groups (id NULL) and the page rows (id set, with their place) of at most COUNT_LIMIT + 1 matches."""
+    """Rows (facet, value, count) for every facet, then ('page', id, distance, position) for the page.
+
+    All from at most COUNT_LIMIT + 1 matches, read once. GROUPING() tells which
+    grouping set a row counts: 15 = specialty alone, 23 sector, 27, 29, 30 the flags.
+    """
     columns = ", ".join(FACETED)
+    ordering = _ordering(search, in_matched=True)
     return (
         f"WITH matched AS MATERIALIZED ("  # noqa: S608 - built from constants, parameters bound
         f"  SELECT id, {columns}, languages, last_name, {search.distance or 'NULL::float8'} AS distance, "
-        f"  {search.rank or '0'} AS rank FROM directory_profile WHERE {search.where()} LIMIT %(limit)s) "
-        f"(SELECT {columns}, languages::text, count(*)::int, NULL::bigint, NULL::float8, NULL::bigint "
-        f" FROM matched GROUP BY {columns}, languages) "
-        f"UNION ALL "
-        f"(SELECT {', '.join(['NULL'] * len(FACETED))}, NULL, NULL, id, distance, "
-        f" row_number() OVER (ORDER BY {_ordering(search, in_matched=True)}) "
-        f" FROM matched ORDER BY {_ordering(search, in_matched=True)} LIMIT %(page_size)s OFFSET %(offset)s)"
+        f"  {search.rank or '0'} AS rank FROM directory_profile WHERE {search.where()} LIMIT %(limit)s), "
+        f"counted AS (SELECT GROUPING({columns}) AS set, {columns}, count(*)::int AS n FROM matched "
+        f"  GROUP BY GROUPING SETS ({', '.join(f'({column})' for column in FACETED)})) "
+        "SELECT CASE set WHEN 15 THEN 'specialty' WHEN 23 THEN 'sector' WHEN 27 THEN 'accepts_new_patients' "
+        "  WHEN 29 THEN 'teleconsultation' ELSE 'wheelchair_accessible' END, "
+        "  CASE set WHEN 15 THEN specialty_id::text WHEN 23 THEN sector WHEN 27 THEN accepts_new_patients::text "
+        "  WHEN 29 THEN teleconsultation::text ELSE wheelchair_accessible::text END, "
+        "  n, NULL::bigint, NULL::float8, NULL::bigint FROM counted "
+        "UNION ALL "
+        "SELECT 'language', language, count(*)::int, NULL, NULL, NULL "
+        "  FROM matched, jsonb_array_elements_text(matched.languages) AS language GROUP BY language "
+        "UNION ALL "
+        f"(SELECT 'page', NULL, NULL, id, distance, row_number() OVER (ORDER BY {ordering}) "
+        f"  FROM matched ORDER BY {ordering} LIMIT %(page_size)s OFFSET %(offset)s)"
     )
 
 
@@ -191,21 +203,13 @@ def _results(page: list[tuple]) -> list[SearchResult]:
     return [SearchResult(pk, None if distance is None else round(distance, 2)) for _order, pk, distance in page]
 
 
-def _facets(groups: list[tuple]) -> dict[str, dict[str, int]]:
-    """Counts per facet value from the groups of (specialty, sector, flags, languages)."""
+def _facets(counts: list[tuple[str, str, int]]) -> dict[str, dict[str, int]]:
+    """{facet: {value: count}}, specialties by code, without the empty sector."""
     code_by_id = vocabulary().code_by_id
     facets: dict[str, dict[str, int]] = {name: {} for name in FACET_NAMES}
-
-    def add(facet: str, value: str, n: int) -> None:
-        facets[facet][value] = facets[facet].get(value, 0) + n
-
-    for specialty_id, sector, new_patients, teleconsultation, accessible, languages, n in groups:
-        add("specialty", code_by_id.get(specialty_id, ""), n)
-        if sector:
-            add("sector", sector, n)
-        for language in json.loads(languages) if languages else ():
-            add("language", language, n)
-        add("accepts_new_patients", str(new_patients).lower(), n)
-        add("teleconsultation", str(teleconsultation).lower(), n)
-        add("wheelchair_accessible", str(accessible).lower(), n)
+    for facet, value, n in counts:
+        if facet == "specialty":
+            value = code_by_id.get(int(value), "")
+        if value:
+            facets[facet][value] = n
     return facets
