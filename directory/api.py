@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from . import gazetteer
 from .models import Profile, Specialty
 from .search.base import COUNT_LIMIT
-from .searching import SearchParams, run_search
+from .searching import Result, SearchParams, run_search
 from .text import fold
 
 
@@ -51,13 +51,13 @@ class PlaceSuggestionSerializer(serializers.Serializer):
     department = serializers.CharField()
 
 
-def booking_of(profile: Profile, request) -> dict:
+def booking_of(profile: Profile | Result, request) -> dict:
     if profile.books_online:
         return {"kind": "online", "url": request.build_absolute_uri(reverse("go", args=[profile.pk]))}
     return {"kind": "phone", "phone": profile.phone}
 
 
-def address_of(profile: Profile) -> str:
+def address_of(profile: Profile | Result) -> str:
     town = " ".join(part for part in (profile.postcode, profile.city) if part)
     return ", ".join(part for part in (profile.practice_name, profile.address, town) if part)
 
@@ -71,14 +71,14 @@ class SearchView(APIView):
         outcome = run_search(params.validated_data)
         results = [
             {
-                "id": profile.pk,
-                "name": profile.display_name,
-                "specialty": profile.specialty.label,
-                "address": address_of(profile),
-                "distance_km": outcome.distances.get(profile.pk),
-                "booking": booking_of(profile, request),
+                "id": result.pk,
+                "name": result.display_name,
+                "specialty": result.specialty_label,
+                "address": address_of(result),
+                "distance_km": result.distance_km,
+                "booking": booking_of(result, request),
             }
-            for profile in outcome.profiles
+            for result in outcome.results
         ]
         page = outcome.page
         return Response(

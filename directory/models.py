@@ -153,7 +153,7 @@ class Profile(models.Model):
 
     @property
     def display_name(self) -> str:
-        return " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
+        return display_name_of(self.title, self.first_name, self.last_name)
 
     @property
     def books_online(self) -> bool:
@@ -223,6 +223,11 @@ class ProfileReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} · {self.profile}"
+
+
+def display_name_of(title: str, first_name: str, last_name: str) -> str:
+    """'Dr Claire Martin'."""
+    return " ".join(part for part in (title, first_name, last_name) if part)
 
 
 def search_text_of(profile: Profile) -> str:

@@ -45,7 +45,7 @@ def search(request):
             page = params.validated_data["page"]
             context.update(
                 outcome=outcome,
-                results=[(p, outcome.distances.get(p.pk), address_of(p)) for p in outcome.profiles],
+                results=[(result, address_of(result)) for result in outcome.results],
                 previous_page=page - 1 if page > 1 else None,
                 next_page=page + 1 if page * PAGE_SIZE < outcome.page.count else None,
                 query_without_page=_without_page(request.GET),
