@@ -405,7 +405,7 @@ def cold_import(count: int, seed: int, maintenance_work_mem: str) -> dict[str, f
             cursor.execute(f'ALTER TABLE directory_profile ADD CONSTRAINT "{name}" {definition}')
         phases["foreign keys"] = clock.perf_counter() - mark
         mark = clock.perf_counter()
-        cursor.execute("VACUUM (ANALYZE) directory_profile")
+        cursor.execute("VACUUM (ANALYZE) directory_profile, directory_word")
         phases["VACUUM ANALYZE"] = clock.perf_counter() - mark
         phases["total"] = clock.perf_counter() - started
     return phases

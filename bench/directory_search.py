@@ -580,9 +580,12 @@ def warm_caches() -> None:
     pages = psql(f"SELECT sum(pg_prewarm(c.oid, 'read')) {relations}", database=DB_NAME, user="postgres")
     psql(f"SELECT sum(pg_prewarm(c.oid, 'buffer')) {relations}", database=DB_NAME, user="postgres")
     shared_buffers = psql("SHOW shared_buffers", database=DB_NAME)
+    held = int(psql("SELECT setting FROM pg_settings WHERE name = 'shared_buffers'", database=DB_NAME))  # 8 kB pages
+    share = min(1.0, held / max(int(pages or 1), 1))
     print(
-        f"Caches warmed: {int(pages or 0) * 8 // 1024:,} MB read in {clock.perf_counter() - started:.1f} s "
-        f"(shared_buffers {shared_buffers})"
+        f"Caches warmed: {int(pages or 0) * 8 // 1024:,} MB read in {clock.perf_counter() - started:.1f} s; "
+        f"shared_buffers {shared_buffers} holds {share:.0%} of it"
+        + ("" if share >= 1 else " (deploy/README.md: PostgreSQL for a national directory)")
     )
 
 

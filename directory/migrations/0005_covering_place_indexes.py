@@ -1,6 +1,6 @@
 """Covering indexes for searches by place (with or without a specialty): index-only scans.
 
-Measured on 1,000,000 profiles (bench/directory_proposals.py): specialty + place
+Measured on 1,000,000 profiles (bench/README.md, "What made it fast"): specialty + place
 p95 377 -> 65 ms. PostgreSQL only; the SQLite demo does without.
 """
 

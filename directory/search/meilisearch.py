@@ -11,6 +11,7 @@ import meilisearch
 from django.conf import settings
 
 from ..models import Profile
+from ..text import search_words
 from .base import COUNT_LIMIT, MAX_RADIUS_KM, SearchBackend, SearchPage, SearchQuery, SearchResult
 
 INDEX_SETTINGS = {
@@ -69,7 +70,8 @@ class MeilisearchBackend(SearchBackend):
         }
         if query.has_position:
             options["sort"] = [f"_geoPoint({query.latitude}, {query.longitude}):asc"]
-        answer = self._index.search(query.text, options)
+        # The words the other backends match: no titles ("Dr") or small words ("de") to require.
+        answer = self._index.search(" ".join(search_words(query.text)), options)
         return SearchPage(
             count=answer["totalHits"],  # at most maxTotalHits
             count_exact=answer["totalHits"] < COUNT_LIMIT,

@@ -117,3 +117,18 @@ def _closest(word: str, found: list[tuple[str, float]], specialties_by_word: dic
         return TypedWord(word, specialty_ids=ids)
     plain = [(known, similarity) for known, similarity in found if known not in specialties_by_word]
     return TypedWord(word, words=tuple(k for k, _s in plain), similarities=tuple(s for _k, s in plain))
+
+
+def prune_dictionary() -> int:
+    """Forget the words no published profile bears any more (renamed, hidden, deleted); returns how many.
+
+    Until then such a word is still "known": typed, it would match itself
+    exactly (nobody) instead of its living neighbours. Triggers only add words.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM directory_word AS known WHERE NOT EXISTS ("
+            "  SELECT 1 FROM directory_profile WHERE string_to_array(search_text, ' ') @> ARRAY[known.word] "
+            "  AND status = 'published')"
+        )
+        return cursor.rowcount

@@ -95,7 +95,7 @@ def test_a_search_is_translated_to_meilisearch_and_back(meilisearch, db):
         "facetDistribution": {"specialty": {"dermatologie": 1}, "languages": {"fr": 1}, "sector": {"": 1}},
     }
     page = MeilisearchBackend(index_name="profiles").search(
-        SearchQuery(text="dermato", specialty="dermatologie", latitude=48.11, longitude=-1.68, radius_km=30,
+        SearchQuery(text="Dr Dermato", specialty="dermatologie", latitude=48.11, longitude=-1.68, radius_km=30,
                     languages=("en",), new_patients=True)
     )  # fmt: skip
     body = next(body for method, path, body in meilisearch.requests if path.endswith("/search"))
@@ -107,11 +107,17 @@ def test_a_search_is_translated_to_meilisearch_and_back(meilisearch, db):
         "accepts_new_patients = true",
     ]
     assert body["sort"] == ["_geoPoint(48.11, -1.68):asc"]
-    assert page.count == 1
+    assert page.count == 1 and page.count_exact
     assert page.results[0].profile_id == 7
     assert page.results[0].distance_km == 5.71
     assert page.facets["language"] == {"fr": 1}
     assert page.facets["sector"] == {}
+
+
+def test_at_max_total_hits_the_count_says_more(meilisearch, db):
+    meilisearch.search_answer = {"hits": [], "totalHits": 1000, "facetDistribution": {}}
+    page = MeilisearchBackend().search(SearchQuery(text="martin"))
+    assert (page.count, page.count_exact) == (1000, False)
 
 
 def test_quotes_in_filter_values_cannot_break_out(meilisearch, db):

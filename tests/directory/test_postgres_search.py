@@ -97,3 +97,29 @@ def test_at_the_count_limit_the_count_is_still_exact(rennes_area, monkeypatch):
     page = PostgresBackend().search(SearchQuery(text="martin"))
     assert (page.count, page.count_exact) == (4, True)
     assert page.facets["specialty"] == {"cardiologie": 1, "medecine-generale": 1, "dermatologie": 1, "pediatrie": 1}
+
+
+def test_pruning_forgets_the_words_of_renamed_and_hidden_profiles_only():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from directory.models import Profile
+
+    renamed = make_profile("Zoé", "Dupon", "pediatrie", RENNES)
+    hidden = make_profile("Yves", "Kermarrec", "pediatrie", RENNES)
+    make_profile("Anne", "Dupont", "pediatrie", RENNES)
+    renamed.last_name = "Dupond"
+    renamed.save()
+    hidden.status = Profile.Status.HIDDEN
+    hidden.save()
+    assert known("dupon") and known("kermarrec")
+    # A stale word is still "known": typed, it matches itself exactly, so nobody.
+    assert PostgresBackend().search(SearchQuery(text="dupon")).count == 0
+
+    out = StringIO()
+    call_command("prune_search_words", stdout=out)
+    assert "3 words forgotten" in out.getvalue()  # dupon; yves and kermarrec, hidden
+    assert not any(known(word) for word in ("dupon", "yves", "kermarrec"))
+    assert all(known(word) for word in ("dupont", "dupond", "zoe", "pediatre"))
+    assert PostgresBackend().search(SearchQuery(text="dupon")).count == 2  # Dupont and Dupond
