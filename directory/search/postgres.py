@@ -5,9 +5,14 @@ through a GIN index. Places are a bounding box on the covering indexes
 (migration 0005), then the exact haversine distance. One statement reads the
 matches once, up to COUNT_LIMIT + 1, and returns the count, every facet and the
 page. Past COUNT_LIMIT, counting further would cost ~2 µs a match (a place
-search around Paris matches 120,000 profiles), for numbers nobody reads: the count says "more than",
-facets are left out, and a second statement takes the page from an index in
-its own order (nearest first on the `directory_earth` GiST index, or by name).
+search around Paris matches 120,000 profiles) for numbers nobody reads: the
+count says "more than", facets are left out, and the page comes
+- with a place: from the `directory_earth` GiST index, nearest first;
+- with neither words nor place: from the (last_name, id) index;
+- with known words and no place ("Petit", "paris"): from the COUNT_LIMIT
+  matches read first, by name (reading all 4,600 "Petit" or 49,000 "paris"
+  from the table to sort them cost 20-80 ms);
+- with typos to rank: from all the matches, ranked.
 Measured in bench/README.md.
 """
 
@@ -37,6 +42,7 @@ class _Search:
     rank: str = ""  # empty without words to rank
     distance: str = ""  # empty without a position
     box: str = ""  # the bounding box of the radius, for the btree indexes
+    has_words: bool = False  # profile words to match (not only specialty words)
 
     def where(self, *, box: bool = True) -> str:
         return " AND ".join([*self.conditions, self.box] if box and self.box else self.conditions)
@@ -68,9 +74,13 @@ class PostgresBackend(SearchBackend):
             total = sum(n for facet, _value, n in counts if facet == "specialty")
             if total <= COUNT_LIMIT:
                 return SearchPage(count=total, results=_results(page), facets=_facets(counts))
-            cursor.execute(_page_sql(search, nearest_first=bool(search.distance) and not search.rank), search.params)
-            page = [(None, pk, distance) for pk, distance in cursor.fetchall()]
-        return SearchPage(count=COUNT_LIMIT, results=_results(page), facets={}, count_exact=False)
+            if search.distance or search.rank or not search.has_words:
+                cursor.execute(
+                    _page_sql(search, nearest_first=bool(search.distance and not search.rank)), search.params
+                )
+                page = [(None, pk, distance) for pk, distance in cursor.fetchall()]
+        shown = max(0, COUNT_LIMIT - offset)  # never the (COUNT_LIMIT + 1)th
+        return SearchPage(count=COUNT_LIMIT, results=_results(page)[:shown], facets={}, count_exact=False)
 
 
 def _build(query: SearchQuery) -> _Search | None:
@@ -127,6 +137,7 @@ def _add_words(search: _Search, typed: list[TypedWord]) -> None:
             continue
         words, similarities = f"words_{position}", f"similarities_{position}"
         search.conditions.append(f"string_to_array(search_text, ' ') && %({words})s::text[]")
+        search.has_words = True
         search.params[words], search.params[similarities] = list(word.words), list(word.similarities)
         if word.exact:
             continue  # every match has it: nothing to rank
@@ -179,7 +190,7 @@ def _page_sql(search: _Search, *, nearest_first: bool) -> str:
             f"SELECT id, {distance} FROM directory_profile WHERE {search.where(box=False)} "  # noqa: S608 - as above
             f"ORDER BY {NEAREST_FIRST} LIMIT %(page_size)s OFFSET %(offset)s"
         )
-    if any(condition.startswith("string_to_array") for condition in search.conditions):
+    if search.has_words:
         return (
             f"WITH matched AS MATERIALIZED (SELECT id, last_name, {distance} AS distance, "  # noqa: S608 - as above
             f"{search.rank or '0'} AS rank FROM directory_profile WHERE {search.where()}) "

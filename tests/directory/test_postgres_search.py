@@ -57,7 +57,7 @@ def test_a_surname_close_to_a_specialty_word_is_still_a_name():
 
 @pytest.fixture
 def rennes_area():
-    """Six profiles around Rennes, nearest first, and one in Saint-Malo and one in Paris."""
+    """Seven profiles around Rennes (four Martins), and one in Saint-Malo and one in Paris."""
     return [
         make_profile("A", "Vidal", "medecine-generale", RENNES, languages=["fr"]),
         make_profile("B", "Martin", "cardiologie", RENNES, latitude=RENNES[0] + 0.01, languages=["fr"]),
@@ -66,6 +66,7 @@ def rennes_area():
         make_profile("E", "Martin", "dermatologie", CESSON, latitude=CESSON[0] + 0.02, languages=["fr"]),
         make_profile("F", "Zola", "medecine-generale", CESSON, latitude=CESSON[0] + 0.04, languages=["fr"]),
         make_profile("G", "Martin", "pediatrie", SAINT_MALO, languages=["fr"]),
+        make_profile("I", "Martin", "pediatrie", RENNES, latitude=RENNES[0] - 0.03, languages=["fr"]),
         make_profile("H", "Bloch", "pediatrie", PARIS, languages=["fr"]),
     ]
 
@@ -84,19 +85,20 @@ def rennes_area():
 def test_past_the_count_limit_the_count_says_more_and_the_page_keeps_its_order(rennes_area, monkeypatch, query):
     backend = PostgresBackend()
     everything = backend.search(query)
-    assert everything.count_exact and everything.count >= 3
-    monkeypatch.setattr(postgres_search, "COUNT_LIMIT", 2)
+    assert everything.count_exact and everything.count > 3
+    monkeypatch.setattr(postgres_search, "COUNT_LIMIT", 3)
     capped = backend.search(query)
-    assert (capped.count, capped.count_exact, capped.facets) == (2, False, {})
-    assert [result.profile_id for result in capped.results] == [result.profile_id for result in everything.results]
-    assert [result.distance_km for result in capped.results] == [result.distance_km for result in everything.results]
+    assert (capped.count, capped.count_exact, capped.facets) == (3, False, {})
+    listed = everything.results[: 3 - (query.page - 1) * query.page_size]  # the first 3 only
+    assert [result.profile_id for result in capped.results] == [result.profile_id for result in listed]
+    assert [result.distance_km for result in capped.results] == [result.distance_km for result in listed]
 
 
 def test_at_the_count_limit_the_count_is_still_exact(rennes_area, monkeypatch):
-    monkeypatch.setattr(postgres_search, "COUNT_LIMIT", 4)
+    monkeypatch.setattr(postgres_search, "COUNT_LIMIT", 5)
     page = PostgresBackend().search(SearchQuery(text="martin"))
-    assert (page.count, page.count_exact) == (4, True)
-    assert page.facets["specialty"] == {"cardiologie": 1, "medecine-generale": 1, "dermatologie": 1, "pediatrie": 1}
+    assert (page.count, page.count_exact) == (5, True)
+    assert page.facets["specialty"] == {"cardiologie": 1, "medecine-generale": 1, "dermatologie": 1, "pediatrie": 2}
 
 
 def test_pruning_forgets_the_words_of_renamed_and_hidden_profiles_only():
@@ -123,3 +125,11 @@ def test_pruning_forgets_the_words_of_renamed_and_hidden_profiles_only():
     assert not any(known(word) for word in ("dupon", "yves", "kermarrec"))
     assert all(known(word) for word in ("dupont", "dupond", "zoe", "pediatre"))
     assert PostgresBackend().search(SearchQuery(text="dupon")).count == 2  # Dupont and Dupond
+
+
+@pytest.mark.parametrize("text", ["martin", "martn", ""])
+def test_past_the_count_limit_no_page_lists_more_than_the_limit(rennes_area, monkeypatch, text):
+    monkeypatch.setattr(postgres_search, "COUNT_LIMIT", 2)
+    backend = PostgresBackend()
+    assert len(backend.search(SearchQuery(text=text, page_size=5)).results) == 2
+    assert backend.search(SearchQuery(text=text, page=2, page_size=2)).results == []
