@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import federation_views, views
 from .manage_links import ManageTokenConverter
 
 register_converter(ManageTokenConverter, "manage_token")
 
 urlpatterns = [
+    path(".well-known/openrdv", federation_views.discovery, name="federation-discovery"),
     path("", views.home, name="home"),
     path("book/<int:practitioner_id>/", views.practitioner_page, name="practitioner"),
     path("book/<int:practitioner_id>/<int:reason_id>/", views.book_details, name="book-details"),

@@ -4,9 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import api, moderation_views, practitioner_views, views
+from . import api, federation_views, moderation_views, practitioner_views, views
 
 urlpatterns = [
+    path(".well-known/openrdv", federation_views.discovery, name="federation-discovery"),
     path("go/<int:profile_id>/", views.go, name="go"),
     path("api/v1/search/", api.SearchView.as_view(), name="api-search"),
     path("api/v1/specialties/", api.SpecialtySuggestionView.as_view(), name="api-specialties"),

@@ -164,6 +164,15 @@ X_FRAME_OPTIONS = "DENY"
 if env.boolean("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Federation (federation/PROTOCOL.md): this server's public address and name, where its private
+# keys live (outside the database; FEDERATION_KEY_PASSPHRASE or its _FILE encrypts them), and
+# whether a peer may send it to private addresses (only the demo and tests).
+OPENRDV_BASE_URL = env.string("OPENRDV_BASE_URL", "")  # empty: taken from each request's host
+OPENRDV_SERVER_NAME = env.string("OPENRDV_SERVER_NAME", "")
+FEDERATION_KEY_DIR = Path(env.string("FEDERATION_KEY_DIR", str(BASE_DIR / "var" / "federation-keys")))
+FEDERATION_KEY_PASSPHRASE = env.string("FEDERATION_KEY_PASSPHRASE", "")
+FEDERATION_ALLOW_PRIVATE_ADDRESSES = env.boolean("FEDERATION_ALLOW_PRIVATE_ADDRESSES", False)
+
 # Logs carry ids and outcomes, never a patient's name, phone or birth date.
 LOGGING = {
     "version": 1,
