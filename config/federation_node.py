@@ -5,6 +5,8 @@ Both roles use it: their keys (from settings), their discovery document at
 cache, Redis in production), and the `federation_keys` command.
 """
 
+import json
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -14,8 +16,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
-from federation.documents import discovery_document, normalize_base_url
+from federation.documents import Discovery, InvalidDocument, discovery_document, normalize_base_url, parse_discovery
+from federation.fetch import FetchPolicy, fetch
 from federation.keys import DEFAULT_GRACE, KeyStore, PublicKey, UnusableKey
+from federation.signing import SignatureRejected, Verified, sign_request, verify_request
+
+logger = logging.getLogger("openrdv.federation")
 
 
 def key_store() -> KeyStore:
@@ -96,3 +102,57 @@ class KeysCommand(BaseCommand):
                 self.stdout.write(f"  {key.key_id}  {state}")
         except UnusableKey as error:
             raise CommandError(str(error)) from error
+
+
+def fetch_policy() -> FetchPolicy:
+    return FetchPolicy(allow_private=settings.FEDERATION_ALLOW_PRIVATE_ADDRESSES)
+
+
+def fetch_discovery(peer_base_url: str) -> Discovery:
+    """A peer's discovery document; raises FetchRefused or InvalidDocument."""
+    response = fetch("GET", f"{peer_base_url}/.well-known/openrdv", policy=fetch_policy())
+    if response.status != 200:
+        raise InvalidDocument("document", f"answered {response.status}")
+    return parse_discovery(_json(response.body), fetched_from=peer_base_url)
+
+
+def signed_fetch(method: str, url: str, payload: dict | None = None) -> tuple[int, dict]:
+    """Send a request signed with this server's current key; the peer's status and JSON answer."""
+    body = b"" if payload is None else json.dumps(payload).encode()
+    key, private_key = key_store().current(timezone.now())
+    headers = sign_request(method, url, body, key_id=key.key_id, private_key=private_key, now=timezone.now())
+    headers["Content-Type"] = "application/json"
+    response = fetch(method, url, policy=fetch_policy(), headers=headers, body=body)
+    try:
+        return response.status, _json(response.body)
+    except InvalidDocument:
+        return response.status, {}
+
+
+def verify_signed(request: HttpRequest, find_key: Callable[[str], PublicKey | None]) -> Verified:
+    """Check a signed request to this server; raises SignatureRejected."""
+    return verify_request(
+        request.method,
+        request.build_absolute_uri(),
+        request.headers.items(),
+        request.body,
+        find_key=find_key,
+        replay_store=CacheReplayStore(),
+        now=timezone.now(),
+    )
+
+
+def refusal(error: SignatureRejected, *, peer: str) -> JsonResponse:
+    """401 with the reason, and the reason in the log (never a 500)."""
+    logger.warning("federation: refused a signed request from %s: %s", peer, error)
+    return JsonResponse({"error": error.reason}, status=401)
+
+
+def _json(body: bytes) -> dict:
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise InvalidDocument("document", "not JSON") from error
+    if not isinstance(data, dict):
+        raise InvalidDocument("document", "a JSON object")
+    return data

@@ -52,6 +52,9 @@ class Instance(models.Model):
     status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PENDING)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    # Its public keys as its discovery document last gave them (federation/PROTOCOL.md §2).
+    keys = models.JSONField(_("public keys"), default=list, blank=True, editable=False)
+    keys_fetched_at = models.DateTimeField(_("keys fetched"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("clinic instance")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import moderation
-from .models import Profile, ProfileChange, ProfileReport
+from .models import Instance, Profile, ProfileChange, ProfileReport
 
 
 @staff_member_required
@@ -23,6 +23,7 @@ def queue(request):
                 "profile", "submitted_by"
             ),
             "reports": ProfileReport.objects.filter(resolved_at__isnull=True).select_related("profile"),
+            "instances": Instance.objects.filter(status=Instance.Status.PENDING).order_by("created_at"),
         },
     )
 
@@ -60,4 +61,17 @@ def set_status(request, profile_id: int, status: str):
 @require_POST
 def resolve_report(request, report_id: int):
     moderation.resolve_report(report=get_object_or_404(ProfileReport, pk=report_id), now=timezone.now())
+    return redirect("moderation")
+
+
+@staff_member_required
+@require_POST
+def set_instance_status(request, instance_id: int, status: str):
+    """Approve a registered clinic instance (its profiles may then appear), or suspend it."""
+    if status not in (Instance.Status.APPROVED, Instance.Status.SUSPENDED):
+        raise Http404
+    instance = get_object_or_404(Instance, pk=instance_id)
+    instance.status = status
+    instance.save(update_fields=["status"])
+    messages.success(request, _("Clinic instance status changed."))
     return redirect("moderation")

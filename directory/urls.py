@@ -8,6 +8,7 @@ from . import api, federation_views, moderation_views, practitioner_views, views
 
 urlpatterns = [
     path(".well-known/openrdv", federation_views.discovery, name="federation-discovery"),
+    path("federation/v1/instances/", federation_views.register_instance, name="federation-register"),
     path("go/<int:profile_id>/", views.go, name="go"),
     path("api/v1/search/", api.SearchView.as_view(), name="api-search"),
     path("api/v1/specialties/", api.SpecialtySuggestionView.as_view(), name="api-specialties"),
@@ -36,5 +37,10 @@ urlpatterns += i18n_patterns(
     path("moderation/changes/<int:change_id>/<str:decision>/", moderation_views.decide_change, name="decide-change"),
     path("moderation/profiles/<int:profile_id>/<str:status>/", moderation_views.set_status, name="set-status"),
     path("moderation/reports/<int:report_id>/resolve/", moderation_views.resolve_report, name="resolve-report"),
+    path(
+        "moderation/instances/<int:instance_id>/<str:status>/",
+        moderation_views.set_instance_status,
+        name="set-instance-status",
+    ),
     prefix_default_language=False,
 )

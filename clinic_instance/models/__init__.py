@@ -1,4 +1,5 @@
 from .appointments import Appointment
+from .federation import DirectoryRegistration
 from .patients import Patient
 from .practice import Clinic, Practitioner, VisitReason
 from .schedules import ScheduleException, WeeklyRange
@@ -6,6 +7,7 @@ from .schedules import ScheduleException, WeeklyRange
 __all__ = [
     "Appointment",
     "Clinic",
+    "DirectoryRegistration",
     "Patient",
     "Practitioner",
     "ScheduleException",

@@ -19,6 +19,9 @@ DIRECTORY_SEARCH_BACKEND = env.string(
 MEILISEARCH_URL = env.string("MEILISEARCH_URL", "")
 MEILISEARCH_API_KEY = env.string("MEILISEARCH_API_KEY", "")
 
+# Clinic instances approved as soon as they register (base URLs, comma-separated); others wait for a moderator.
+DIRECTORY_INSTANCE_ALLOWLIST = env.string_list("DIRECTORY_INSTANCE_ALLOWLIST", [])
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "practitioner-account"
 LOGOUT_REDIRECT_URL = "search"

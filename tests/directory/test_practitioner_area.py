@@ -229,3 +229,22 @@ def test_no_account_is_left_when_the_e_mail_cannot_be_sent(client, db, settings)
     )
     assert response.status_code == 503
     assert not get_user_model().objects.filter(username="nora@example.org").exists()
+
+
+def test_staff_approve_or_refuse_registered_clinic_instances(client, sam):
+    waiting = Instance.objects.create(base_url="https://rdv.chenes.example", name="Les <i>Chênes</i>")
+    other = Instance.objects.create(base_url="https://rdv.ormes.example", name="Les Ormes")
+    client.force_login(make_practitioner("mallory@example.org", "Mallory", "X"))
+    assert client.post(f"/moderation/instances/{waiting.pk}/approved/").status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == "pending"
+    client.force_login(sam)
+    page = client.get("/moderation/").content.decode()
+    assert "Les &lt;i&gt;Chênes&lt;/i&gt;" in page and "https://rdv.ormes.example" in page
+    client.post(f"/moderation/instances/{waiting.pk}/approved/")
+    client.post(f"/moderation/instances/{other.pk}/suspended/")
+    assert client.post(f"/moderation/instances/{other.pk}/pending/").status_code == 404
+    assert dict(Instance.objects.values_list("name", "status")) == {
+        "Les <i>Chênes</i>": "approved",
+        "Les Ormes": "suspended",
+    }
