@@ -6,6 +6,7 @@ from config.federation_node import base_url, fetch_discovery, signed_fetch
 from federation.documents import normalize_base_url
 
 from .models import DirectoryRegistration
+from .publication import publish_everything
 
 
 class RegistrationFailed(Exception):
@@ -26,8 +27,10 @@ def register_with(directory_url: str) -> DirectoryRegistration:
         raise RegistrationFailed(
             f"the directory answered {status}: {answer.get('error', '?')} {answer.get('detail', '')}"
         )
-    registration, _ = DirectoryRegistration.objects.update_or_create(
+    registration, created = DirectoryRegistration.objects.update_or_create(
         base_url=directory.base_url,
         defaults={"name": directory.name[:200], "status": answer["status"], "updated_at": timezone.now()},
     )
+    if created:
+        publish_everything(now=timezone.now(), registration=registration)
     return registration

@@ -122,7 +122,9 @@ def signed_fetch(method: str, url: str, payload: dict | None = None) -> tuple[in
     key, private_key = key_store().current(timezone.now())
     headers = sign_request(method, url, body, key_id=key.key_id, private_key=private_key, now=timezone.now())
     headers["Content-Type"] = "application/json"
-    response = fetch(method, url, policy=fetch_policy(), headers=headers, body=body)
+    # No redirect: a signed request goes where it was signed for, or nowhere.
+    policy = FetchPolicy(allow_private=settings.FEDERATION_ALLOW_PRIVATE_ADDRESSES, max_redirects=0)
+    response = fetch(method, url, policy=policy, headers=headers, body=body)
     try:
         return response.status, _json(response.body)
     except InvalidDocument:

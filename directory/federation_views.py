@@ -1,13 +1,20 @@
 """The directory's side of the federation (federation/PROTOCOL.md)."""
 
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+import json
+import logging
 
-from config.federation_node import discovery_response, refusal
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.federation_node import discovery_response, refusal, verify_signed
+from federation.documents import InvalidDocument, parse_profile_document
 from federation.signing import SignatureRejected
 
-from . import instance_registry
+from . import federated_profiles, instance_registry
+
+logger = logging.getLogger("openrdv.federation")
 
 
 @require_GET
@@ -16,7 +23,11 @@ def discovery(request):
     return discovery_response(
         request,
         role="directory",
-        endpoints=lambda base: {"search": f"{base}/api/v1/search/", "register": f"{base}/federation/v1/instances/"},
+        endpoints=lambda base: {
+            "search": f"{base}/api/v1/search/",
+            "register": f"{base}/federation/v1/instances/",
+            "profiles": f"{base}/federation/v1/profiles/",
+        },
     )
 
 
@@ -32,3 +43,28 @@ def register_instance(request):
         return refusal(error, peer=request.META.get("REMOTE_ADDR", "?"))
     instance = registered.instance
     return JsonResponse({"status": instance.status, "name": instance.name}, status=202)
+
+
+@csrf_exempt  # server to server: the request is signed, there is no session
+@require_http_methods(["PUT"])
+def receive_profile(request, ref: str):
+    """A clinic instance publishes (or removes) one of its profiles: 204, or the reason of a refusal."""
+    signers = instance_registry.signing_keys()
+    try:
+        verified = verify_signed(request, lambda key_id: signers.get(key_id, (None, None))[1])
+    except SignatureRejected as error:
+        return refusal(error, peer=request.META.get("REMOTE_ADDR", "?"))
+    instance = signers[verified.key_id][0]
+    try:
+        document = parse_profile_document(json.loads(request.body), base_url=instance.base_url)
+        if document.ref != ref:
+            raise InvalidDocument("ref", "not the ref of the address")
+        applied = federated_profiles.apply(instance, document, now=timezone.now())
+    except (ValueError, InvalidDocument) as error:
+        field = getattr(error, "field", "document")
+        return JsonResponse({"error": "invalid_document", "field": field, "detail": str(error)[:200]}, status=400)
+    except federated_profiles.DocumentRefused as error:
+        return JsonResponse({"error": error.error, "detail": error.detail}, status=error.status)
+    if getattr(document, "dropped", ()):
+        logger.info("federation: %s %s: fields dropped: %s", instance.base_url, ref, ", ".join(document.dropped))
+    return JsonResponse({"outcome": applied.outcome}, status=200)

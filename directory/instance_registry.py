@@ -67,3 +67,12 @@ def register(request: HttpRequest) -> Registered:
 
 def keys_of(instance: Instance) -> dict[str, PublicKey]:
     return {document["id"]: PublicKey.from_document(document) for document in instance.keys}
+
+
+def signing_keys() -> dict[str, tuple[Instance, PublicKey]]:
+    """Every key of a registered, not suspended, instance, by id: who signed a request."""
+    found = {}
+    for instance in Instance.objects.exclude(status=Instance.Status.SUSPENDED).only("pk", "base_url", "status", "keys"):
+        for key in keys_of(instance).values():
+            found[key.key_id] = (instance, key)
+    return found

@@ -112,6 +112,9 @@ class Profile(models.Model):
         Instance, on_delete=models.SET_NULL, null=True, blank=True, related_name="profiles", verbose_name=_("books on")
     )
     booking_url = models.URLField(_("online booking page"), blank=True)
+    # Set when a clinic instance publishes the profile (federation/PROTOCOL.md §6): its ref and version.
+    instance_ref = models.CharField(_("reference at the instance"), max_length=64, blank=True, editable=False)
+    federation_version = models.PositiveBigIntegerField(default=0, editable=False)
     status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PUBLISHED)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.IMPORT)
     owner = models.ForeignKey(
@@ -144,6 +147,9 @@ class Profile(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(booking_url="") | ~Q(instance=None), name="profile_online_booking_needs_an_instance"
+            ),
+            models.UniqueConstraint(
+                fields=["instance", "instance_ref"], condition=~Q(instance_ref=""), name="profile_one_per_instance_ref"
             ),
         ]
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import moderation
+from . import federated_profiles, moderation
 from .models import Instance, Profile, ProfileChange, ProfileReport
 
 
@@ -73,5 +73,6 @@ def set_instance_status(request, instance_id: int, status: str):
     instance = get_object_or_404(Instance, pk=instance_id)
     instance.status = status
     instance.save(update_fields=["status"])
+    federated_profiles.set_instance_visibility(instance)
     messages.success(request, _("Clinic instance status changed."))
     return redirect("moderation")

@@ -9,6 +9,7 @@ from . import api, federation_views, moderation_views, practitioner_views, views
 urlpatterns = [
     path(".well-known/openrdv", federation_views.discovery, name="federation-discovery"),
     path("federation/v1/instances/", federation_views.register_instance, name="federation-register"),
+    path("federation/v1/profiles/<str:ref>", federation_views.receive_profile, name="federation-profile"),
     path("go/<int:profile_id>/", views.go, name="go"),
     path("api/v1/search/", api.SearchView.as_view(), name="api-search"),
     path("api/v1/specialties/", api.SpecialtySuggestionView.as_view(), name="api-specialties"),

@@ -68,10 +68,18 @@ class Node:
             cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120, check=check,
         )  # fmt: skip
 
+    def shell(self, code: str) -> str:
+        """Run Python in the node's Django (`manage.py shell -c`); returns what it printed."""
+        done = self.manage("shell", "-c", code, check=False)
+        if done.returncode:
+            raise AssertionError(f"{self.name}: {code}\n{done.stderr}")
+        return done.stdout
+
     def start(self) -> "Node":
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.manage("migrate", "--noinput")
-        self.manage("federation_keys")
+        if not self.database.exists():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.manage("migrate", "--noinput")
+            self.manage("federation_keys")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
              "--workers", "1", "--threads", "4", "--worker-class", "gthread"],

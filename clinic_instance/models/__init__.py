@@ -1,5 +1,5 @@
 from .appointments import Appointment
-from .federation import DirectoryRegistration
+from .federation import DirectoryRegistration, OutboxMessage
 from .patients import Patient
 from .practice import Clinic, Practitioner, VisitReason
 from .schedules import ScheduleException, WeeklyRange
@@ -8,6 +8,7 @@ __all__ = [
     "Appointment",
     "Clinic",
     "DirectoryRegistration",
+    "OutboxMessage",
     "Patient",
     "Practitioner",
     "ScheduleException",

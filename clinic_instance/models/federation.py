@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,3 +31,28 @@ class DirectoryRegistration(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OutboxMessage(models.Model):
+    """One version of a profile document to deliver to one directory, retried until it is."""
+
+    registration = models.ForeignKey(DirectoryRegistration, on_delete=models.CASCADE, related_name="outbox")
+    ref = models.CharField(max_length=64)
+    version = models.PositiveBigIntegerField()
+    document = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("message to a directory")
+        verbose_name_plural = _("messages to directories")
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "ref", "version"], name="outbox_one_message_per_version")
+        ]
+        indexes = [models.Index(fields=["delivered_at", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.ref} v{self.version} → {self.registration}"

@@ -6,9 +6,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from federation.specialties import SPECIALTIES
+
 LONGEST_VISIT = timedelta(minutes=480)  # an appointment lasts one visit reason at most
 
 rpps_validator = RegexValidator(r"^\d{11}$", _("An RPPS number has exactly 11 digits."))
+SPECIALTY_CHOICES = [(code, label) for code, label, *_rest in SPECIALTIES]
+SECTOR_CHOICES = [("", _("not given")), ("1", _("sector 1")), ("2", _("sector 2")), ("3", _("not contracted"))]
+
+
+def default_languages() -> list[str]:
+    return ["fr"]
 
 
 class Clinic(models.Model):
@@ -27,7 +35,12 @@ class Clinic(models.Model):
     ]
 
     name = models.CharField(_("name"), max_length=200)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True, help_text=_("Street and number"))
+    postcode = models.CharField(_("postcode"), max_length=5, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    wheelchair_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
     phone = models.CharField(_("phone"), max_length=16, blank=True, help_text=_("E.164, e.g. +33123456789"))
     email = models.EmailField(_("e-mail"), blank=True)
     holiday_region = models.CharField(
@@ -107,6 +120,14 @@ class Practitioner(models.Model):
     )
     accepts_new_patients = models.BooleanField(_("accepts new patients"), default=True)
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive practitioners take no bookings."))
+    # Published to directories (federation/PROTOCOL.md §4-6).
+    specialty_code = models.CharField(
+        _("specialty in directories"), max_length=60, blank=True, choices=SPECIALTY_CHOICES,
+        help_text=_("Without it the practitioner is not published in directories."),
+    )  # fmt: skip
+    languages = models.JSONField(_("languages spoken"), default=default_languages, blank=True)
+    sector = models.CharField(_("convention sector"), max_length=1, blank=True, choices=SECTOR_CHOICES)
+    teleconsultation = models.BooleanField(_("teleconsultation"), default=False)
 
     class Meta:
         verbose_name = _("practitioner")

@@ -1,0 +1,53 @@
+"""What queues profile documents: saving a practitioner or the practice, deleting a practitioner.
+
+The outbox rows are written in the saving transaction; after it commits, a
+delivery is asked of Celery when there is a broker (beat retries anyway).
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .models import Clinic, Practitioner
+from .publication import is_public, publish, tombstones_for_deleted, was_published
+
+logger = logging.getLogger("openrdv.federation")
+
+
+def _deliver_soon() -> None:
+    if not settings.REDIS_URL:
+        return  # no broker: `manage.py federation_deliver` (or beat) sends them
+    from .tasks import deliver_outbox
+
+    try:
+        deliver_outbox.apply_async(retry=False)
+    except Exception:  # the broker is down: beat or the next change will deliver
+        logger.warning("federation: could not ask for a delivery now", exc_info=True)
+
+
+@receiver(post_save, sender=Practitioner, dispatch_uid="publish-practitioner")
+def practitioner_saved(sender, instance: Practitioner, raw: bool = False, **kwargs) -> None:
+    if raw or not (is_public(instance) or was_published(instance)):
+        return
+    if publish([instance.pk], now=timezone.now()):
+        transaction.on_commit(_deliver_soon)
+
+
+@receiver(post_delete, sender=Practitioner, dispatch_uid="unpublish-practitioner")
+def practitioner_deleted(sender, instance: Practitioner, **kwargs) -> None:
+    if was_published(instance):
+        tombstones_for_deleted(instance, now=timezone.now())
+        transaction.on_commit(_deliver_soon)
+
+
+@receiver(post_save, sender=Clinic, dispatch_uid="publish-practice")
+def practice_saved(sender, instance: Clinic, raw: bool = False, **kwargs) -> None:
+    if raw:
+        return
+    ids = [p.pk for p in Practitioner.objects.all() if is_public(p) or was_published(p)]
+    if publish(ids, now=timezone.now()):
+        transaction.on_commit(_deliver_soon)
