@@ -6,13 +6,26 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .availability import overlapping_appointments
-from .models import Appointment, Clinic, Patient, Practitioner, ScheduleException, VisitReason, WeeklyRange
+from .models import (
+    Appointment,
+    Clinic,
+    DirectoryRegistration,
+    Patient,
+    Practitioner,
+    ScheduleException,
+    VisitReason,
+    WeeklyRange,
+)
 
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
     fieldsets = [
-        (None, {"fields": ["name", "address", "phone", "email"]}),
+        (None, {"fields": ["name", "address", "postcode", "city", "phone", "email", "wheelchair_accessible"]}),
+        (
+            _("Position on the map (directories place the practice by its postcode without it)"),
+            {"fields": ["latitude", "longitude"]},
+        ),
         (
             _("Booking policy"),
             {
@@ -48,10 +61,32 @@ class ScheduleExceptionInline(admin.TabularInline):
 
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
-    list_display = ["name", "specialty", "rpps", "accepts_new_patients", "is_active"]
+    list_display = ["name", "specialty", "specialty_code", "rpps", "accepts_new_patients", "is_active"]
     list_filter = ["specialty", "accepts_new_patients", "is_active"]
     search_fields = ["first_name", "last_name", "rpps"]
     inlines = [WeeklyRangeInline, ScheduleExceptionInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["title", "first_name", "last_name", "specialty", "rpps", "accepts_new_patients", "is_active"]},
+        ),
+        (_("In directories"), {"fields": ["specialty_code", "languages", "sector", "teleconsultation"]}),
+    ]
+
+
+@admin.register(DirectoryRegistration)
+class DirectoryRegistrationAdmin(admin.ModelAdmin):
+    """Read-only: registrations are made by `manage.py federation_register`."""
+
+    list_display = ["name", "base_url", "status", "registered_at", "waiting"]
+    readonly_fields = ["base_url", "name", "status", "registered_at", "updated_at"]
+
+    @admin.display(description=_("documents waiting"))
+    def waiting(self, registration: DirectoryRegistration) -> int:
+        return registration.outbox.filter(delivered_at__isnull=True).count()
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(VisitReason)

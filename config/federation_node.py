@@ -89,6 +89,7 @@ class KeysCommand(BaseCommand):
             elif rotate:
                 key = store.rotate(now, grace=timedelta(days=max(0, grace_days)))
                 self.stdout.write(f"New current key {key.key_id}; the previous ones end in {grace_days} days.")
+                self.after_rotation()
             elif not store.public_keys():
                 key = store.create(now)
                 self.stdout.write(f"Created key {key.key_id} in {store.directory}.")
@@ -102,6 +103,9 @@ class KeysCommand(BaseCommand):
                 self.stdout.write(f"  {key.key_id}  {state}")
         except UnusableKey as error:
             raise CommandError(str(error)) from error
+
+    def after_rotation(self) -> None:
+        """Tell peers that hold this server's keys (a clinic instance re-registers with its directories)."""
 
 
 def fetch_policy() -> FetchPolicy:

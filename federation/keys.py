@@ -150,7 +150,7 @@ class KeyStore:
         """A first key, or a new one alongside (see rotate)."""
         private_key = Ed25519PrivateKey.generate()
         raw = raw_public_bytes(private_key.public_key())
-        key = PublicKey(key_id=key_id_of(raw), raw=raw, not_before=now)
+        key = PublicKey(key_id=key_id_of(raw), raw=raw, not_before=now.replace(microsecond=0))
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         encryption = (
             serialization.BestAvailableEncryption(self.passphrase) if self.passphrase else serialization.NoEncryption()

@@ -146,7 +146,8 @@ def verify_request(
         raise SignatureRejected("unknown_key")
     if key.revoked:
         raise SignatureRejected("key_revoked")
-    if not key.usable_at(now) or not key.usable_at(created):
+    # Usable now, and already valid when it signed (give or take the two clocks' skew).
+    if not key.usable_at(now) or created + CLOCK_SKEW < key.not_before:
         raise SignatureRejected("key_expired")
     _check_digest(lines, body)
     verifier = _Verifier(signature_algorithm=algorithms.ED25519, key_resolver=_Keys(public_key=key))

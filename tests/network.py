@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,3 +104,14 @@ class Node:
             except subprocess.TimeoutExpired:
                 self.process.kill()
             self.process = None
+
+
+def start_all(nodes: list[Node]) -> None:
+    """Migrate and start several nodes at once (each is its own process)."""
+    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+        list(pool.map(Node.start, nodes))
+
+
+def stop_all(nodes: list[Node]) -> None:
+    for node in nodes:
+        node.stop()

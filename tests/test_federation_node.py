@@ -8,6 +8,8 @@ from django.core.management import call_command
 from federation.documents import parse_discovery
 from federation.keys import KeyStore
 
+pytestmark = pytest.mark.django_db  # the instance's command re-registers after a rotation
+
 
 @pytest.fixture
 def key_dir(settings, tmp_path):

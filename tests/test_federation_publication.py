@@ -10,7 +10,7 @@ from django.utils import timezone
 from federation.keys import KeyStore
 from federation.signing import sign_request
 
-from .network import Node
+from .network import Node, start_all, stop_all
 
 SETUP = """
 from clinic_instance.models import Clinic, Practitioner
@@ -36,16 +36,14 @@ def network(tmp_path_factory):
     )  # fmt: skip
     nodes = {"directory": directory, "tilleuls": tilleuls, "chenes": chenes, "waiting": waiting}
     try:
-        for node in nodes.values():
-            node.start()
+        start_all(list(nodes.values()))
         tilleuls.shell(SETUP.format(name="des Tilleuls", rpps="10101234567"))
         chenes.shell(SETUP.format(name="des Chênes", rpps="10107654321"))
         for clinic in (tilleuls, chenes, waiting):
             clinic.manage("federation_register", directory.url)
         yield nodes
     finally:
-        for node in nodes.values():
-            node.stop()
+        stop_all(list(nodes.values()))
 
 
 def profiles(directory: Node) -> dict[str, dict]:

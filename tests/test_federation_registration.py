@@ -10,7 +10,7 @@ from django.utils import timezone
 from federation.keys import KeyStore
 from federation.signing import sign_request
 
-from .network import Node
+from .network import Node, start_all, stop_all
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +22,10 @@ def network(tmp_path_factory):
         "impostor": Node("clinic", base / "impostor", "Impostor"),
     }
     try:
-        for node in nodes.values():
-            node.start()
+        start_all(list(nodes.values()))
         yield nodes
     finally:
-        for node in nodes.values():
-            node.stop()
+        stop_all(list(nodes.values()))
 
 
 def instances(directory: Node) -> dict[str, tuple[str, str, int]]:
@@ -101,3 +99,13 @@ def test_registering_with_something_that_is_not_a_directory_fails_clearly(networ
     unreachable = tilleuls.manage("federation_register", "http://127.0.0.1:9", check=False)
     assert unreachable.returncode == 1 and "CommandError" in unreachable.stderr, unreachable.stderr
     assert "Traceback" not in unreachable.stderr
+
+
+def test_after_a_key_rotation_the_directory_knows_the_new_key(network):
+    directory, tilleuls = network["directory"], network["tilleuls"]
+    tilleuls.manage("federation_register", directory.url)
+    rotated = tilleuls.manage("federation_keys", "--rotate")
+    assert f"{directory.url} knows the new key." in rotated.stdout
+    assert instances(directory)[tilleuls.url][2] == 2  # the new key, and the old one in its grace period
+    register = f"{directory.url}/federation/v1/instances/"
+    assert signed_post(register, {"base_url": tilleuls.url}, tilleuls.key_dir).status_code == 202  # new key

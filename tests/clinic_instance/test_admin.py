@@ -71,3 +71,18 @@ def test_cancelling_in_the_admin_records_when_and_by_whom(staff_client, alice, c
     appointment.refresh_from_db()
     assert (appointment.status, appointment.cancelled_by) == ("cancelled", "clinic")
     assert appointment.cancelled_at is not None
+
+
+def test_directory_registrations_are_listed_read_only_with_what_waits(staff_client, alice):
+    from clinic_instance.models import DirectoryRegistration, OutboxMessage
+
+    registration = DirectoryRegistration.objects.create(base_url="https://annuaire.example", name="Annuaire")
+    OutboxMessage.objects.create(registration=registration, ref="p-1", version=1, document={})
+    page = staff_client.get("/admin/clinic_instance/directoryregistration/").content.decode()
+    assert "https://annuaire.example" in page and '<td class="field-waiting">1</td>' in page
+    assert staff_client.get("/admin/clinic_instance/directoryregistration/add/").status_code == 403
+
+
+def test_the_practitioner_form_says_how_they_appear_in_directories(staff_client, alice):
+    page = staff_client.get(f"/admin/clinic_instance/practitioner/{alice.pk}/change/").content.decode()
+    assert 'name="specialty_code"' in page and 'value="dermatologie"' in page and 'name="languages"' in page

@@ -155,3 +155,11 @@ def test_created_far_outside_any_date_is_malformed_not_a_crash(keys):
         (n, v.replace("created=", "created=9999999999999").replace("expires=", "expires=1")) for n, v in signed(keys)
     ]
     assert rejected(keys, headers) in {"malformed_signature", "from_the_future", "expired"}
+
+
+def test_a_key_signing_before_its_validity_is_refused_beyond_the_clock_skew(tmp_path):
+    store = KeyStore(tmp_path)
+    store.create(NOW)
+    verify(store, signed(store, now=NOW - timedelta(seconds=20)), now=NOW)  # skew: accepted
+    early = signed(store, now=NOW - timedelta(minutes=2))
+    assert rejected(store, early, now=NOW - timedelta(minutes=2)) == "key_expired"
