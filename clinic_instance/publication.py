@@ -64,6 +64,7 @@ def document_of(practitioner: Practitioner, clinic: Clinic, *, version: int, now
         "wheelchair_accessible": clinic.wheelchair_accessible,
         "practice": practice,
         "booking_url": here + reverse("practitioner", args=[practitioner.pk]),
+        "availability_url": here + reverse("api-next-slot", args=[practitioner.pk]),
     }
 
 

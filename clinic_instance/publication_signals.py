@@ -12,7 +12,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .models import Clinic, Practitioner
+from .cross_origin import forget_origins
+from .models import Clinic, DirectoryRegistration, Practitioner
 from .publication import is_public, publish, tombstones_for_deleted, was_published
 
 logger = logging.getLogger("openrdv.federation")
@@ -51,3 +52,8 @@ def practice_saved(sender, instance: Clinic, raw: bool = False, **kwargs) -> Non
     ids = [p.pk for p in Practitioner.objects.all() if is_public(p) or was_published(p)]
     if publish(ids, now=timezone.now()):
         transaction.on_commit(_deliver_soon)
+
+
+@receiver(post_save, sender=DirectoryRegistration, dispatch_uid="directory-origins")
+def registration_saved(sender, **kwargs) -> None:
+    forget_origins()  # which pages may read the availability (this process now, the others within a minute)

@@ -94,7 +94,7 @@ def _fill(profile: Profile, document: ProfileDocument, specialty: Specialty, ins
     profile.accepts_new_patients = document.accepts_new_patients
     profile.teleconsultation = document.teleconsultation
     profile.wheelchair_accessible = document.wheelchair_accessible
-    profile.booking_url = document.booking_url
+    profile.booking_url, profile.availability_url = document.booking_url, document.availability_url
     profile.latitude, profile.longitude = _position(document)
     if profile.pk is None:
         profile.status = Profile.Status.PUBLISHED  # a moderator may hide it later; an update keeps that
@@ -119,7 +119,8 @@ def _remove(profile: Profile | None) -> Applied:
     if profile.source == Profile.Source.INSTANCE and not profile.owner_id:
         profile.delete()
     else:
-        profile.instance, profile.instance_ref, profile.booking_url = None, "", ""
+        profile.instance, profile.instance_ref = None, ""
+        profile.booking_url = profile.availability_url = ""
         profile.save()
     _reindex(profile_id)
     return Applied("removed", profile_id)

@@ -115,6 +115,7 @@ class Profile(models.Model):
     # Set when a clinic instance publishes the profile (federation/PROTOCOL.md §6): its ref and version.
     instance_ref = models.CharField(_("reference at the instance"), max_length=64, blank=True, editable=False)
     federation_version = models.PositiveBigIntegerField(default=0, editable=False)
+    availability_url = models.URLField(_("next free slot (read by the browser)"), blank=True, editable=False)
     status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PUBLISHED)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.IMPORT)
     owner = models.ForeignKey(

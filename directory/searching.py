@@ -64,12 +64,13 @@ class Result:
     phone: str
     accepts_new_patients: bool
     books_online: bool
+    availability_url: str
     distance_km: float | None
 
 
 RESULT_SQL = (
     "SELECT p.id, p.title, p.first_name, p.last_name, s.label, p.practice_name, p.address, p.postcode, p.city, "
-    "p.phone, p.accepts_new_patients, p.booking_url <> '' AND p.instance_id IS NOT NULL "
+    "p.phone, p.accepts_new_patients, p.booking_url <> '' AND p.instance_id IS NOT NULL, p.availability_url "
     "FROM directory_profile p JOIN directory_specialty s ON s.id = p.specialty_id WHERE p.id IN ({})"
 )
 
@@ -85,12 +86,9 @@ def load_results(page: SearchPage) -> list[Result]:
     loaded = []
     for result in page.results:
         if row := rows.get(result.profile_id):
-            pk, title, first_name, last_name, *shown, books_online = row
-            loaded.append(
-                Result(
-                    pk, display_name_of(title, first_name, last_name), *shown, bool(books_online), result.distance_km
-                )
-            )
+            pk, title, first_name, last_name, *shown, books_online, availability_url = row
+            name = display_name_of(title, first_name, last_name)
+            loaded.append(Result(pk, name, *shown, bool(books_online), availability_url, result.distance_km))
     return loaded
 
 

@@ -3,11 +3,15 @@
 Anonymous visitors get no cookie and nothing about them is recorded.
 """
 
+from urllib.parse import urlsplit
+
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
+
+from config.content_security import policy
 
 from . import moderation
 from .api import address_of
@@ -52,7 +56,8 @@ def search(request):
             )
         else:
             context["errors"] = list(_messages(params.errors))
-    return render(request, "directory/search.html", context, status=400 if context.get("errors") else 200)
+    response = render(request, "directory/search.html", context, status=400 if context.get("errors") else 200)
+    return with_instances_readable(response, [result.availability_url for result, _ in context.get("results", [])])
 
 
 def _messages(errors):
@@ -67,6 +72,13 @@ def _messages(errors):
         yield str(errors)
 
 
+def with_instances_readable(response, availability_urls: list[str]):
+    """Let the page's script read the next free slots from these clinic instances, and nothing else."""
+    origins = frozenset(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in availability_urls if url)
+    response["Content-Security-Policy"] = policy(connect_to=origins)
+    return response
+
+
 def _without_page(query) -> str:
     copy = query.copy()
     copy.pop("page", None)
@@ -78,7 +90,8 @@ def profile(request, profile_id: int):
     found = get_object_or_404(
         Profile.objects.select_related("specialty", "instance"), pk=profile_id, status=Profile.Status.PUBLISHED
     )
-    return render(request, "directory/profile.html", {"profile": found, "address": address_of(found)})
+    response = render(request, "directory/profile.html", {"profile": found, "address": address_of(found)})
+    return with_instances_readable(response, [found.availability_url])
 
 
 @require_GET

@@ -28,7 +28,7 @@ TEXT_LIMITS = {
 PROFILE_FIELDS = {
     "type", "ref", "version", "updated_at", "title", "first_name", "last_name", "rpps", "specialty",
     "languages", "sector", "accepts_new_patients", "teleconsultation", "wheelchair_accessible",
-    "practice", "booking_url",
+    "practice", "booking_url", "availability_url",
 }  # fmt: skip
 PRACTICE_FIELDS = {"name", "address", "postcode", "city", "latitude", "longitude", "phone"}
 
@@ -78,6 +78,7 @@ class ProfileDocument:
     teleconsultation: bool = False
     wheelchair_accessible: bool = False
     practice: Practice = field(default_factory=Practice)
+    availability_url: str = ""  # the instance's "next free slot" for this practitioner, read by browsers (§7)
     dropped: tuple[str, ...] = ()  # fields received and not kept, for the receiver's log
 
 
@@ -178,6 +179,11 @@ def parse_profile_document(data, *, base_url: str) -> ProfileDocument | Tombston
     booking_url = data.get("booking_url")
     if not isinstance(booking_url, str) or len(booking_url) > 500 or not is_under(booking_url, base_url):
         raise InvalidDocument("booking_url", "a URL on the publishing instance")
+    availability_url = data.get("availability_url") or ""
+    if availability_url and (
+        not isinstance(availability_url, str) or len(availability_url) > 500 or not is_under(availability_url, base_url)
+    ):
+        raise InvalidDocument("availability_url", "a URL on the publishing instance")
     specialty = data.get("specialty")
     if not isinstance(specialty, str) or not SPECIALTY_CODE.match(specialty):
         raise InvalidDocument("specialty", "a specialty code")
@@ -221,6 +227,7 @@ def parse_profile_document(data, *, base_url: str) -> ProfileDocument | Tombston
         sector=sector,
         practice=practice,
         booking_url=booking_url,
+        availability_url=availability_url,
         dropped=tuple(sorted(set(data) - PROFILE_FIELDS)) + dropped_practice,
         **flags,
     )

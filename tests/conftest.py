@@ -4,8 +4,13 @@ from email import message_from_bytes
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.servers import basehttp
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright beside live_server
+
+# Django's test server listens with a backlog of 10; the concurrency tests open 24 connections
+# at once, and a loaded machine then refuses some (production runs gunicorn: 2048).
+basehttp.WSGIServer.request_queue_size = 64
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,13 @@ class PractitionerSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "specialty", "visit_reasons"]
 
 
+class NextSlotSerializer(serializers.Serializer):
+    practitioner = serializers.IntegerField()
+    start = serializers.DateTimeField(allow_null=True, help_text="With its offset; null if nothing is free")
+    visit_reason = serializers.DictField(allow_null=True)
+    booking_url = serializers.URLField()
+
+
 class SlotQuerySerializer(serializers.Serializer):
     practitioner = serializers.IntegerField(min_value=1)
     visit_reason = serializers.IntegerField(min_value=1)

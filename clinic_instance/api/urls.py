@@ -8,6 +8,7 @@ MANAGE = "appointments/manage/<manage_token:token>"
 
 urlpatterns = [
     path("practitioners/", views.PractitionerListView.as_view(), name="api-practitioners"),
+    path("practitioners/<int:practitioner_id>/next-slot/", views.NextSlotView.as_view(), name="api-next-slot"),
     path("slots/", views.SlotListView.as_view(), name="api-slots"),
     path("appointments/", views.AppointmentCreateView.as_view(), name="api-appointments"),
     path(f"{MANAGE}/", views.ManageAppointmentView.as_view(), name="api-manage"),

@@ -4,6 +4,7 @@ import hashlib
 import json
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -15,7 +16,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import booking
-from ..availability import available_slots, bookable_practitioners, clinic_timezone, nearest_free_slots
+from ..availability import (
+    available_slots,
+    bookable_practitioners,
+    clinic_timezone,
+    first_free_slot,
+    nearest_free_slots,
+)
+from ..cross_origin import readable_by_directories
 from ..manage_links import appointment_or_404
 from ..models import Appointment, Practitioner, VisitReason
 from ..patient_details import PatientDetails
@@ -25,6 +33,7 @@ from .serializers import (
     BookedAppointmentSerializer,
     ErrorSerializer,
     ManagedAppointmentSerializer,
+    NextSlotSerializer,
     PractitionerSerializer,
     RescheduleSerializer,
     SlotListSerializer,
@@ -45,6 +54,34 @@ class PractitionerListView(generics.ListAPIView):
         return bookable_practitioners()
 
 
+@method_decorator(readable_by_directories, name="dispatch")
+class NextSlotView(APIView):
+    @extend_schema(responses={200: NextSlotSerializer, 404: None})
+    def get(self, request, practitioner_id: int):
+        """The practitioner's first free slot a new patient can book online, for directories' pages."""
+        practitioner = get_object_or_404(bookable_practitioners(), pk=practitioner_id)
+        reasons = [r for r in practitioner.bookable_reasons if r.patients != VisitReason.Patients.KNOWN]
+        now = timezone.now()
+        found = [
+            (slot, reason)
+            for reason in reasons or practitioner.bookable_reasons
+            if (slot := first_free_slot(practitioner=practitioner, visit_reason=reason, now=now)) is not None
+        ]
+        page = request.build_absolute_uri(reverse("practitioner", args=[practitioner.pk]))
+        if not found:
+            return Response({"practitioner": practitioner.pk, "start": None, "visit_reason": None, "booking_url": page})
+        slot, reason = min(found, key=lambda item: (item[0].start, item[1].name))
+        return Response(
+            {
+                "practitioner": practitioner.pk,
+                "start": slot.start.astimezone(clinic_timezone()).isoformat(),
+                "visit_reason": {"id": reason.pk, "name": reason.name},
+                "booking_url": f"{page}?reason={reason.pk}",
+            }
+        )
+
+
+@method_decorator(readable_by_directories, name="dispatch")
 class SlotListView(APIView):
     @extend_schema(
         parameters=[

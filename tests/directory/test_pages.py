@@ -105,3 +105,18 @@ def test_a_filter_alone_is_a_search(client, cast):
     page = client.get("/en/", {"sector": "", "teleconsultation": "true", "radius_km": "20"}).content.decode()
     assert "1 practitioner found" in page
     assert "Dr Karim Benali" in page
+
+
+def test_online_profiles_read_their_next_free_slot_from_their_instance_only(client, cast):
+    martin = cast["martin"]
+    martin.availability_url = "https://rdv.tilleuls.example/api/v1/practitioners/1/next-slot/"
+    martin.save()
+    for url in (f"/p/{martin.pk}/", "/?place=Rennes"):
+        response = client.get(url)
+        page = response.content.decode()
+        assert 'data-next-slot-url="https://rdv.tilleuls.example/api/v1/practitioners/1/next-slot/"' in page
+        assert "js/next-slot.js" in page
+        assert "connect-src 'self' https://rdv.tilleuls.example;" in response["Content-Security-Policy"]
+    phone_only = client.get(f"/p/{cast['benali'].pk}/")
+    assert "data-next-slot-url" not in phone_only.content.decode()
+    assert "connect-src 'self';" in phone_only["Content-Security-Policy"]

@@ -50,6 +50,9 @@ def test_a_profile_document_is_read_whole():
     assert parsed.updated_at == datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
     assert parsed.practice.city == "Rennes" and parsed.practice.phone == "+33299000001"
     assert parsed.dropped == ()
+    assert parse_profile_document(
+        profile(availability_url=f"{BASE}/api/v1/practitioners/12/next-slot/"), base_url=BASE
+    ).availability_url.endswith("/12/next-slot/")
 
 
 def test_patient_like_and_unknown_fields_are_dropped_and_reported():
@@ -73,6 +76,7 @@ def test_text_stays_text_and_control_characters_go():
         ({"booking_url": "https://evil.example/book/12/"}, "booking_url"),
         ({"booking_url": "https://rdv.tilleuls.example.evil.example/"}, "booking_url"),
         ({"booking_url": "javascript:alert(1)"}, "booking_url"),
+        ({"availability_url": "https://evil.example/next-slot/"}, "availability_url"),
         ({"ref": "../../etc"}, "ref"),
         ({"ref": "x" * 65}, "ref"),
         ({"version": 0}, "version"),
