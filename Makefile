@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: venv
-	DEBUG=true DATABASE_URL=sqlite:///var/demo/clinic.sqlite3 $(PY) manage.py demo
+	DEBUG=true $(PY) manage.py demo
 
 test: venv
 	bash tests/prepare_services.sh

@@ -10,13 +10,15 @@ from .availability import available_slots, clinic_timezone
 from .models import Clinic, Practitioner, ScheduleException, VisitReason, WeeklyRange
 from .patient_details import PatientDetails
 
-PRACTITIONERS = [
-    # (title, first, last, specialty, rpps, reasons [(name, minutes, patients, instructions)], days, ranges)
+TILLEULS = [
+    # (title, first, last, specialty, directory code, rpps, reasons [(name, minutes, patients, instructions)],
+    #  days, ranges)
     (
         "Dr",
         "Claire",
         "Martin",
         "Médecin généraliste",
+        "medecine-generale",
         "10003456789",
         [
             ("Consultation", 20, "all", ""),
@@ -31,6 +33,7 @@ PRACTITIONERS = [
         "Karim",
         "Benali",
         "Dermatologue",
+        "dermatologie",
         "10004567890",
         [
             ("Première consultation", 30, "new", "Venez sans maquillage ni vernis."),
@@ -45,6 +48,7 @@ PRACTITIONERS = [
         "Sophie",
         "Lefèvre",
         "Pédiatre",
+        "pediatrie",
         "10005678901",
         [
             ("Consultation enfant", 20, "all", "Apportez le carnet de santé de l'enfant."),
@@ -58,12 +62,81 @@ PRACTITIONERS = [
         "Lucas",
         "Moreau",
         "Masseur-kinésithérapeute",
+        "masso-kinesitherapie",
         "10006789012",
         [("Séance de rééducation", 30, "all", "Apportez votre ordonnance et une serviette.")],
         [0, 1, 2, 3, 4],
         [(time(8, 0), time(12, 0)), (time(13, 0), time(19, 0))],
     ),
 ]
+
+CHENES = [
+    (
+        "Dr",
+        "Antoine",
+        "Garnier",
+        "Ophtalmologiste",
+        "ophtalmologie",
+        "10007890123",
+        [
+            ("Première consultation", 30, "new", "Apportez vos lunettes et vos ordonnances."),
+            ("Renouvellement de lunettes", 20, "all", "Apportez vos lunettes."),
+        ],
+        [0, 1, 3],
+        [(time(9, 0), time(12, 30)), (time(14, 0), time(18, 0))],
+    ),
+    (
+        "Dr",
+        "Camille",
+        "Faure",
+        "Chirurgien-dentiste",
+        "chirurgie-dentaire",
+        "10008901234",
+        [("Consultation et détartrage", 30, "all", ""), ("Urgence dentaire", 20, "all", "")],
+        [0, 1, 2, 3, 4],
+        [(time(8, 30), time(12, 0)), (time(13, 30), time(18, 30))],
+    ),
+    (
+        "",
+        "Manon",
+        "Girard",
+        "Psychologue",
+        "psychologie",
+        "",
+        [("Séance", 50, "all", ""), ("Premier entretien", 50, "new", "")],
+        [1, 2, 4],
+        [(time(10, 0), time(13, 0)), (time(14, 0), time(19, 0))],
+    ),
+    (
+        "Dr",
+        "Julien",
+        "Mercier",
+        "Médecin généraliste",
+        "medecine-generale",
+        "10009012345",
+        [("Consultation", 20, "all", ""), ("Certificat médical", 15, "all", "")],
+        [0, 1, 2, 3, 4, 5],
+        [(time(8, 0), time(12, 0)), (time(14, 0), time(19, 0))],
+    ),
+]
+
+# The two demo practices of the demo network, in two towns.
+PRACTICES = {
+    "tilleuls": {
+        "clinic": {"name": "Maison de santé des Tilleuls", "address": "12 rue des Tilleuls", "postcode": "35000",
+                   "city": "Rennes", "latitude": 48.1119, "longitude": -1.6807, "phone": "+33299000000",
+                   "email": "accueil@tilleuls.example", "wheelchair_accessible": True},
+        "practitioners": TILLEULS,
+        "away": "Martin",
+    },
+    "chenes": {
+        "clinic": {"name": "Cabinet des Chênes", "address": "5 quai de la Fosse", "postcode": "44000",
+                   "city": "Nantes", "latitude": 47.2107, "longitude": -1.5650, "phone": "+33240000000",
+                   "email": "accueil@chenes.example", "wheelchair_accessible": False},
+        "practitioners": CHENES,
+        "away": "Faure",
+    },
+}  # fmt: skip
 
 DEMO_PATIENTS = [
     ("Jeanne", "Dupont", date(1958, 4, 12)),
@@ -78,24 +151,23 @@ DEMO_PATIENTS = [
 
 
 @transaction.atomic
-def create_demo_clinic(*, now: datetime, seed: int = 1) -> Clinic:
-    """Create the demo practice unless it already has practitioners (then leave it)."""
+def create_demo_clinic(*, now: datetime, seed: int = 1, practice: str = "tilleuls") -> Clinic:
+    """Create a demo practice unless it already has practitioners (then leave it)."""
     clinic = Clinic.load()
     if Practitioner.objects.exists():
         return clinic
-    clinic.name = "Maison de santé des Tilleuls"
-    clinic.address = "12 rue des Tilleuls, 35000 Rennes"
-    clinic.phone = "+33299000000"
-    clinic.email = "accueil@tilleuls.example"
+    for name, value in PRACTICES[practice]["clinic"].items():
+        setattr(clinic, name, value)
     clinic.minimum_notice_minutes = 60
     clinic.save()
     tz = clinic_timezone()
     today = now.astimezone(tz).date()
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
-    for title, first, last, specialty, rpps, reasons, days, ranges in PRACTITIONERS:
+    for title, first, last, specialty, code, rpps, reasons, days, ranges in PRACTICES[practice]["practitioners"]:
         practitioner = Practitioner.objects.create(
-            title=title, first_name=first, last_name=last, specialty=specialty, rpps=rpps
-        )
+            title=title, first_name=first, last_name=last, specialty=specialty, specialty_code=code, rpps=rpps,
+            languages=["fr", "en"] if rng.random() < 0.5 else ["fr"], sector="1",
+        )  # fmt: skip
         for name, minutes, patients, instructions in reasons:
             reason = VisitReason.objects.create(
                 name=name, duration_minutes=minutes, patients=patients, instructions=instructions
@@ -105,10 +177,10 @@ def create_demo_clinic(*, now: datetime, seed: int = 1) -> Clinic:
             for start, end in ranges:
                 WeeklyRange.objects.create(practitioner=practitioner, weekday=weekday, start_time=start, end_time=end)
         _book_some(practitioner, today, now, rng)
-    # One absence: the general practitioner is away two days the week after next.
+    # One absence: a practitioner is away two days the week after next.
     away = today + timedelta(days=14 - today.weekday() + 1)
     ScheduleException.objects.create(
-        practitioner=Practitioner.objects.get(last_name="Martin"),
+        practitioner=Practitioner.objects.get(last_name=PRACTICES[practice]["away"]),
         kind=ScheduleException.Kind.ABSENCE,
         start=datetime.combine(away, time(0), tz),
         end=datetime.combine(away + timedelta(days=2), time(0), tz),

@@ -4,6 +4,7 @@ Also proves the SQLite guard: simultaneous bookings of one slot make one appoint
 """
 
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -27,16 +28,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def demo_environment() -> dict[str, str]:
+    environment = {**os.environ, "DEBUG": "true", "OPENRDV_ROLE": "clinic"}
+    for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"):
+        environment.pop(name, None)
+    return environment
+
+
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
-    database = tmp_path_factory.mktemp("demo") / "clinic.sqlite3"
-    environment = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"sqlite:///{database}", "OPENRDV_ROLE": "clinic"}
-    for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
-        environment.pop(name, None)
+    """The demo's first clinic instance, prepared by `manage.py demo --no-serve`, under gunicorn."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    base_port = free_port()
     prepared = subprocess.run(
-        [sys.executable, "manage.py", "demo", "--no-serve"],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=180, check=True,
+        [sys.executable, "manage.py", "demo", "--no-serve", "--data-dir", str(data_dir), "--port", str(base_port)],
+        cwd=ROOT, env=demo_environment(), capture_output=True, text=True, timeout=300, check=True,
     )  # fmt: skip
+    database = data_dir / "tilleuls.sqlite3"
+    environment = {**demo_environment(), "DATABASE_URL": f"sqlite:///{database}"}
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -52,14 +61,16 @@ def demo_server(tmp_path_factory):
                 break
             except requests.RequestException:
                 time.sleep(0.2)
-        yield {"url": url, "database": database, "output": prepared.stdout}
+        yield {"url": url, "database": database, "output": prepared.stdout, "base_port": base_port}
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
 def test_the_demo_prints_where_to_go(demo_server):
-    assert "http://127.0.0.1:8001/" in demo_server["output"]
+    port = demo_server["base_port"]
+    for url in (f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port + 1}/", f"http://127.0.0.1:{port + 2}/"):
+        assert url in demo_server["output"]
 
 
 def test_the_demo_has_several_specialties_with_visit_reasons(demo_server):
@@ -150,3 +161,53 @@ def test_a_sqlite_write_lock_held_too_long_answers_busy(demo_server):
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert requests.post(f"{url}/api/v1/appointments/", json=body, timeout=30).status_code == 201
+
+
+@pytest.fixture(scope="module")
+def demo_network(tmp_path_factory):
+    """`manage.py demo` as a patient's machine runs it: the whole network, until stopped."""
+    base_port = free_port()
+    command = [sys.executable, "manage.py", "demo", "--data-dir", str(tmp_path_factory.mktemp("network")),
+               "--port", str(base_port)]  # fmt: skip
+    demo = subprocess.Popen(command, cwd=ROOT, env=demo_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    directory = f"http://127.0.0.1:{base_port}"
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            try:
+                found = requests.get(f"{directory}/api/v1/search/", params={"place": "Nantes", "radius_km": 200},
+                                     timeout=10).json()  # fmt: skip
+                if found["count"] >= 8:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        yield {"demo": demo, "directory": directory, "clinics": [f"http://127.0.0.1:{base_port + i}" for i in (1, 2)]}
+    finally:
+        if demo.poll() is None:
+            demo.terminate()
+            demo.wait(timeout=60)
+
+
+def test_the_demo_network_federates_two_instances_into_the_directory(demo_network):
+    directory, (tilleuls, chenes) = demo_network["directory"], demo_network["clinics"]
+    found = requests.get(f"{directory}/api/v1/search/", params={"place": "Nantes", "radius_km": 200}, timeout=10)
+    results = found.json()["results"]
+    assert len(results) == 8 and all(result["booking"]["kind"] == "online" for result in results)
+    nantes = requests.get(f"{directory}/api/v1/search/", params={"place": "Nantes", "radius_km": 10}, timeout=10)
+    claire = requests.get(f"{directory}/api/v1/search/", params={"q": "Claire Martin"}, timeout=10).json()["results"]
+    assert {r["name"] for r in nantes.json()["results"]} >= {"Dr Antoine Garnier", "Dr Camille Faure"}
+    hand_off = requests.get(claire[0]["booking"]["url"], allow_redirects=False, timeout=10)
+    assert hand_off.headers["Location"].startswith(f"{tilleuls}/book/")
+    next_slot = requests.get(f"{chenes}/api/v1/practitioners/1/next-slot/", headers={"Origin": directory}, timeout=10)
+    assert next_slot.json()["start"] and next_slot.headers["Access-Control-Allow-Origin"] == directory
+
+
+def test_stopping_the_demo_stops_every_server(demo_network):
+    demo = demo_network["demo"]
+    demo.send_signal(signal.SIGTERM)
+    demo.wait(timeout=60)
+    time.sleep(1)
+    for url in (demo_network["directory"], *demo_network["clinics"]):
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url, timeout=5)

@@ -1,34 +1,40 @@
-import os
+"""manage.py demo: the demo network on this machine (see clinic_instance/demo_network.py)."""
+
+from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-DEMO_ADMIN = ("admin", "openrdv-demo-admin")
+from ...demo_network import ADMIN, nodes, prepare, serve
 
 
 class Command(BaseCommand):
-    help = "Run the local demo: a clinic instance with demo data on http://127.0.0.1:8001/."
+    help = (
+        "Run the demo network: a directory on http://127.0.0.1:8000/ and two clinic instances on :8001 and "
+        ":8002, with demo data on SQLite, federated through the real protocol. Ctrl-C stops it."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8001)
-        parser.add_argument("--no-serve", action="store_true", help="Prepare the database and stop.")
-
-    def handle(self, *args, port, no_serve, **options):
-        if not settings.DEBUG:
-            raise CommandError("The demo runs with DEBUG=true (never on a production instance).")
-        call_command("migrate", verbosity=0)
-        call_command("seed_demo", stdout=self.stdout)
-        users = get_user_model().objects
-        if not users.filter(username=DEMO_ADMIN[0]).exists():
-            users.create_superuser(DEMO_ADMIN[0], "", DEMO_ADMIN[1])
-        self.stdout.write(
-            f"\nClinic booking page: http://127.0.0.1:{port}/\n"
-            f"Clinic admin:        http://127.0.0.1:{port}/admin/  ({DEMO_ADMIN[0]} / {DEMO_ADMIN[1]})\n"
-            f"API schema:          http://127.0.0.1:{port}/api/schema/\n"
-            f"Database:            {settings.DATABASES['default']['NAME']}\n"
+        parser.add_argument(
+            "--port", type=int, default=8000, help="the directory's port; the instances take the next two"
         )
+        parser.add_argument("--data-dir", default=str(settings.BASE_DIR / "var" / "demo"), help="databases and keys")
+        parser.add_argument("--no-serve", action="store_true", help="prepare the databases and stop")
+
+    def handle(self, *args, port: int, data_dir: str, no_serve: bool, **options):
+        if not settings.DEBUG:
+            raise CommandError("The demo runs with DEBUG=true (never on a production server).")
+        network = nodes(Path(data_dir).resolve(), port)
+        prepare(network, self.stdout.write)
+        directory, *clinics = network
+        lines = [
+            "",
+            f"Directory (search, profiles): {directory.url}/   (English: {directory.url}/en/)",
+            f"Directory moderation:         {directory.url}/moderation/   ({ADMIN[0]} / {ADMIN[1]})",
+        ]
+        for clinic in clinics:
+            lines.append(f"{clinic.title + ':':<30}{clinic.url}/   admin {clinic.url}/admin/ ({ADMIN[0]} / {ADMIN[1]})")
+        lines += [f"Data (SQLite, keys):          {Path(data_dir).resolve()}", ""]
+        self.stdout.write("\n".join(lines))
         if not no_serve:
-            os.environ.setdefault("DJANGO_RUNSERVER_HIDE_WARNING", "true")
-            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+            serve(network, self.stdout.write)

@@ -1,15 +1,18 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from clinic_instance.demo_data import create_demo_clinic
+from clinic_instance.demo_data import PRACTICES, create_demo_clinic
 from clinic_instance.models import Appointment, Practitioner
 
 
 class Command(BaseCommand):
     help = "Fill an empty clinic instance with a realistic demo practice (idempotent)."
 
-    def handle(self, *args, **options):
-        create_demo_clinic(now=timezone.now())
+    def add_arguments(self, parser):
+        parser.add_argument("--practice", choices=sorted(PRACTICES), default="tilleuls")
+
+    def handle(self, *args, practice: str, **options):
+        create_demo_clinic(now=timezone.now(), practice=practice)
         self.stdout.write(
             f"Demo clinic: {Practitioner.objects.count()} practitioners, {Appointment.objects.count()} appointments."
         )
