@@ -29,7 +29,12 @@ def register_with(directory_url: str) -> DirectoryRegistration:
         )
     registration, created = DirectoryRegistration.objects.update_or_create(
         base_url=directory.base_url,
-        defaults={"name": directory.name[:200], "status": answer["status"], "updated_at": timezone.now()},
+        defaults={
+            "name": directory.name[:200],
+            "status": answer["status"],
+            "keys": [key.to_document() for key in directory.keys],
+            "updated_at": timezone.now(),
+        },
     )
     if created:
         publish_everything(now=timezone.now(), registration=registration)

@@ -9,6 +9,7 @@ register_converter(ManageTokenConverter, "manage_token")
 
 urlpatterns = [
     path(".well-known/openrdv", federation_views.discovery, name="federation-discovery"),
+    path("federation/v1/feed/", federation_views.feed, name="federation-feed"),
     path("", views.home, name="home"),
     path("book/<int:practitioner_id>/", views.practitioner_page, name="practitioner"),
     path("book/<int:practitioner_id>/<int:reason_id>/", views.book_details, name="book-details"),

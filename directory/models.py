@@ -55,6 +55,9 @@ class Instance(models.Model):
     # Its public keys as its discovery document last gave them (federation/PROTOCOL.md §2).
     keys = models.JSONField(_("public keys"), default=list, blank=True, editable=False)
     keys_fetched_at = models.DateTimeField(_("keys fetched"), null=True, blank=True, editable=False)
+    # Where its profile feed was last read up to (PROTOCOL.md §6), and when.
+    feed_cursor = models.PositiveBigIntegerField(default=0, editable=False)
+    feed_read_at = models.DateTimeField(_("feed read"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("clinic instance")

@@ -152,3 +152,40 @@ def test_patient_like_fields_are_dropped_and_text_is_escaped_on_the_page(network
     assert "Jean Dupont" not in json.dumps(found, default=str)
     page = requests.get(f"{directory.url}/p/{found['id']}/", timeout=10).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+
+
+def signed_get(node: Node, url: str) -> requests.Response:
+    key, private_key = KeyStore(node.key_dir).current(timezone.now())
+    headers = sign_request("GET", url, b"", key_id=key.key_id, private_key=private_key, now=timezone.now())
+    return requests.get(url, headers=headers, timeout=10)
+
+
+def test_what_a_push_missed_the_feed_repairs(network):
+    directory, tilleuls = network["directory"], network["tilleuls"]
+    tilleuls.shell("from clinic_instance.models import Practitioner as P; "
+                   "P.objects.create(first_name='Zoé', last_name='Quenardière', specialty='Pédiatre', "
+                   "specialty_code='pediatrie')")  # fmt: skip
+    directory.stop()
+    assert "1 failed" in deliver(tilleuls)
+    directory.start()
+    assert not [p for p in profiles(directory).values() if p["last_name"] == "Quenardière"]
+    pulled = directory.manage("federation_pull").stdout
+    assert f"{tilleuls.url}: " in pulled and "(ok)" in pulled
+    [zoe] = [p for p in profiles(directory).values() if p["last_name"] == "Quenardière"]
+    assert zoe["status"] == "published" and zoe["booking_url"].startswith(f"{tilleuls.url}/book/")
+    again = directory.manage("federation_pull").stdout
+    assert f"{tilleuls.url}: 0 applied" in again  # the cursor moved on (and what is re-read changes nothing)
+
+
+def test_only_registered_directories_read_the_feed(network):
+    directory, tilleuls, chenes = network["directory"], network["tilleuls"], network["chenes"]
+    feed = f"{tilleuls.url}/federation/v1/feed/?since=0"
+    assert requests.get(feed, timeout=10).json()["error"] == "missing_signature"
+    assert signed_get(chenes, feed).json()["error"] == "unknown_key"  # another instance
+    read = signed_get(directory, feed)
+    assert read.status_code == 200 and {item["type"] for item in read.json()["items"]} <= {"profile", "tombstone"}
+    key, private_key = KeyStore(directory.key_dir).current(timezone.now())
+    headers = sign_request("GET", feed, b"", key_id=key.key_id, private_key=private_key, now=timezone.now())
+    unchanged = requests.get(feed, headers={**headers, "If-None-Match": read.headers["ETag"]}, timeout=10)
+    assert unchanged.status_code == 304
+    assert signed_get(directory, f"{tilleuls.url}/federation/v1/feed/?since=-1").status_code == 400

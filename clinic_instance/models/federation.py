@@ -19,6 +19,8 @@ class DirectoryRegistration(models.Model):
     status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PENDING)
     registered_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The directory's public keys, from its discovery document: it signs its reads of the feed.
+    keys = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("directory registration")

@@ -25,3 +25,6 @@ DIRECTORY_INSTANCE_ALLOWLIST = env.string_list("DIRECTORY_INSTANCE_ALLOWLIST", [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "practitioner-account"
 LOGOUT_REDIRECT_URL = "search"
+
+# Approved instances' profile feeds are read every 5 minutes (`celery -A config worker -B`).
+CELERY_BEAT_SCHEDULE = {"pull-instance-feeds": {"task": "directory.tasks.pull_feeds", "schedule": 300.0}}
