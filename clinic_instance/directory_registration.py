@@ -1,5 +1,6 @@
 """Registering this instance with a directory (federation/PROTOCOL.md §5)."""
 
+from django.conf import settings
 from django.utils import timezone
 
 from config.federation_node import base_url, fetch_discovery, signed_fetch
@@ -19,6 +20,10 @@ def register_with(directory_url: str) -> DirectoryRegistration:
     Raises RegistrationFailed (with the directory's reason), or what fetching raises
     (federation.fetch.FetchRefused, federation.documents.InvalidDocument).
     """
+    if not settings.OPENRDV_BASE_URL:
+        raise RegistrationFailed(
+            "set OPENRDV_BASE_URL to this instance's public address first (e.g. https://rdv.example.fr)"
+        )
     directory = fetch_discovery(normalize_base_url(directory_url))
     if directory.role != "directory" or "register" not in directory.endpoints:
         raise RegistrationFailed(f"{directory.base_url} is not a directory that takes registrations")

@@ -70,3 +70,11 @@ def test_without_a_configured_base_url_the_request_host_is_used(client, settings
     keys_command()
     document = client.get("/.well-known/openrdv").json()
     assert document["base_url"] == "http://testserver"
+
+
+def test_registering_without_a_public_address_is_a_clear_error(settings, key_dir):
+    from django.core.management import CommandError
+
+    settings.OPENRDV_BASE_URL = ""
+    with pytest.raises(CommandError, match="OPENRDV_BASE_URL"):
+        call_command("federation_register", "https://annuaire.example.fr")
