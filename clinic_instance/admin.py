@@ -13,6 +13,7 @@ from .models import (
     Patient,
     Practitioner,
     ScheduleException,
+    StaffMember,
     VisitReason,
     WeeklyRange,
 )
@@ -144,3 +145,13 @@ class AppointmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["patient"]
     readonly_fields = ["end", "created_at", "cancelled_at", "cancelled_by"]
     list_select_related = ["practitioner", "visit_reason", "patient"]
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):
+    """Roles and assigned agendas, set here until the workspace has its own staff pages."""
+
+    list_display = ["user", "role", "practitioner"]
+    list_filter = ["role"]
+    filter_horizontal = ["agendas"]
+    autocomplete_fields = ["user"]

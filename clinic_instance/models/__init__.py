@@ -3,6 +3,7 @@ from .federation import DirectoryRegistration, OutboxMessage
 from .patients import Patient
 from .practice import Clinic, Practitioner, VisitReason
 from .schedules import ScheduleException, WeeklyRange
+from .staff import StaffMember
 
 __all__ = [
     "Appointment",
@@ -12,6 +13,7 @@ __all__ = [
     "Patient",
     "Practitioner",
     "ScheduleException",
+    "StaffMember",
     "VisitReason",
     "WeeklyRange",
 ]

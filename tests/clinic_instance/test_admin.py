@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from clinic_instance.models import Appointment
 from tests.factories import make_appointment, make_patient, paris
 
-MODELS = ["clinic", "practitioner", "visitreason", "scheduleexception", "patient", "appointment"]
+MODELS = ["clinic", "practitioner", "visitreason", "scheduleexception", "patient", "appointment", "staffmember"]
 
 
 @pytest.fixture
