@@ -109,10 +109,15 @@ def publish(practitioner_ids: list[int], *, now: datetime, registrations=None) -
     return len(messages)
 
 
+def publishable_ids() -> list[int]:
+    """Practitioners directories should hear about: public ones, and those once published (a tombstone)."""
+    published = set(OutboxMessage.objects.values_list("ref", flat=True).distinct())
+    return [p.pk for p in Practitioner.objects.all() if is_public(p) or ref_of(p) in published]
+
+
 def publish_everything(*, now: datetime, registration: DirectoryRegistration | None = None) -> int:
-    """Every practitioner ever published or publishable: after registering with a directory."""
-    ids = [p.pk for p in Practitioner.objects.all() if is_public(p) or was_published(p)]
-    return publish(ids, now=now, registrations=None if registration is None else [registration])
+    """After registering with a directory, or a change of the practice: every publishable practitioner."""
+    return publish(publishable_ids(), now=now, registrations=None if registration is None else [registration])
 
 
 @dataclass

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .cross_origin import forget_origins
 from .models import Clinic, DirectoryRegistration, Practitioner
-from .publication import is_public, publish, tombstones_for_deleted, was_published
+from .publication import is_public, publish, publish_everything, tombstones_for_deleted, was_published
 
 logger = logging.getLogger("openrdv.federation")
 
@@ -49,8 +49,7 @@ def practitioner_deleted(sender, instance: Practitioner, **kwargs) -> None:
 def practice_saved(sender, instance: Clinic, raw: bool = False, **kwargs) -> None:
     if raw:
         return
-    ids = [p.pk for p in Practitioner.objects.all() if is_public(p) or was_published(p)]
-    if publish(ids, now=timezone.now()):
+    if publish_everything(now=timezone.now()):
         transaction.on_commit(_deliver_soon)
 
 

@@ -8,6 +8,7 @@ cache, Redis in production), and the `federation_keys` command.
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -127,8 +128,7 @@ def signed_fetch(method: str, url: str, payload: dict | None = None) -> tuple[in
     headers = sign_request(method, url, body, key_id=key.key_id, private_key=private_key, now=timezone.now())
     headers["Content-Type"] = "application/json"
     # No redirect: a signed request goes where it was signed for, or nowhere.
-    policy = FetchPolicy(allow_private=settings.FEDERATION_ALLOW_PRIVATE_ADDRESSES, max_redirects=0)
-    response = fetch(method, url, policy=policy, headers=headers, body=body)
+    response = fetch(method, url, policy=replace(fetch_policy(), max_redirects=0), headers=headers, body=body)
     try:
         return response.status, _json(response.body)
     except InvalidDocument:

@@ -9,7 +9,6 @@ Versions only grow: an older or repeated document changes nothing.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import transaction
 
@@ -33,7 +32,7 @@ class Applied:
 
 
 @transaction.atomic
-def apply(instance: Instance, document: ProfileDocument | Tombstone, *, now: datetime) -> Applied:
+def apply(instance: Instance, document: ProfileDocument | Tombstone) -> Applied:
     if instance.status != Instance.Status.APPROVED:
         # Nothing is kept before a moderator approves the instance; its outbox retries until then.
         raise DocumentRefused(403, "instance_not_approved", "a moderator of this directory has not approved it yet")
@@ -51,8 +50,6 @@ def apply(instance: Instance, document: ProfileDocument | Tombstone, *, now: dat
     _fill(profile, document, specialty, instance)
     profile.save()
     _reindex(profile.pk)
-    instance.last_seen_at = now
-    instance.save(update_fields=["last_seen_at"])
     return Applied("created" if created else "updated", profile.pk)
 
 

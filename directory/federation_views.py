@@ -13,6 +13,7 @@ from federation.documents import InvalidDocument, parse_profile_document
 from federation.signing import SignatureRejected
 
 from . import federated_profiles, instance_registry
+from .models import Instance
 
 logger = logging.getLogger("openrdv.federation")
 
@@ -59,7 +60,8 @@ def receive_profile(request, ref: str):
         document = parse_profile_document(json.loads(request.body), base_url=instance.base_url)
         if document.ref != ref:
             raise InvalidDocument("ref", "not the ref of the address")
-        applied = federated_profiles.apply(instance, document, now=timezone.now())
+        applied = federated_profiles.apply(instance, document)
+        Instance.objects.filter(pk=instance.pk).update(last_seen_at=timezone.now())
     except (ValueError, InvalidDocument) as error:
         field = getattr(error, "field", "document")
         return JsonResponse({"error": "invalid_document", "field": field, "detail": str(error)[:200]}, status=400)

@@ -41,7 +41,7 @@ def pull(instance: Instance, *, now: datetime) -> PullReport:
                 report.error = f"the feed answered {status} {answer.get('error', '')}".strip()
                 return report
             for item in answer.get("items", []):
-                _apply(instance, item, now=now, report=report)
+                _apply(instance, item, report=report)
             if not answer.get("next"):
                 cursor = int(answer.get("cursor") or cursor)
                 break
@@ -60,9 +60,9 @@ def pull_all(*, now: datetime) -> dict[str, PullReport]:
     }
 
 
-def _apply(instance: Instance, item, *, now: datetime, report: PullReport) -> None:
+def _apply(instance: Instance, item, *, report: PullReport) -> None:
     try:
-        applied = federated_profiles.apply(instance, parse_profile_document(item, base_url=instance.base_url), now=now)
+        applied = federated_profiles.apply(instance, parse_profile_document(item, base_url=instance.base_url))
     except (InvalidDocument, federated_profiles.DocumentRefused) as error:
         logger.warning("federation: %s: a feed item refused: %s", instance.base_url, error)
         report.refused += 1

@@ -27,7 +27,7 @@ class SimpleBackend(SearchBackend):
     def search(self, query: SearchQuery) -> SearchPage:
         words = search_words(query.text)
         matched = []
-        for row in structured_filter(query, filter_languages=False).values(*FIELDS):
+        for row in structured_filter(query).values(*FIELDS):
             if any(language not in (row["languages"] or ()) for language in query.languages):
                 continue
             distance = None
