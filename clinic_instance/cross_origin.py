@@ -7,7 +7,8 @@ answer; the directory itself never proxies or stores availability.
 import time
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
+
+from federation.documents import origin_of
 
 from .models import DirectoryRegistration
 
@@ -22,7 +23,7 @@ def directory_origins() -> frozenset[str]:
         urls = DirectoryRegistration.objects.exclude(status=DirectoryRegistration.Status.SUSPENDED).values_list(
             "base_url", flat=True
         )
-        origins = frozenset(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}".lower() for url in urls)
+        origins = frozenset(origin_of(url) for url in urls)
         _origins = (time.monotonic(), origins)
     return origins
 

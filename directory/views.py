@@ -3,8 +3,6 @@
 Anonymous visitors get no cookie and nothing about them is recorded.
 """
 
-from urllib.parse import urlsplit
-
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -12,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.content_security import policy
+from federation.documents import origin_of
 
 from . import moderation
 from .api import address_of
@@ -74,7 +73,7 @@ def _messages(errors):
 
 def with_instances_readable(response, availability_urls: list[str]):
     """Let the page's script read the next free slots from these clinic instances, and nothing else."""
-    origins = frozenset(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in availability_urls if url)
+    origins = frozenset(origin_of(url) for url in availability_urls if url)
     response["Content-Security-Policy"] = policy(connect_to=origins)
     return response
 

@@ -167,9 +167,11 @@ def test_a_sqlite_write_lock_held_too_long_answers_busy(demo_server):
 def demo_network(tmp_path_factory):
     """`manage.py demo` as a patient's machine runs it: the whole network, until stopped."""
     base_port = free_port()
-    command = [sys.executable, "manage.py", "demo", "--data-dir", str(tmp_path_factory.mktemp("network")),
-               "--port", str(base_port)]  # fmt: skip
-    demo = subprocess.Popen(command, cwd=ROOT, env=demo_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    data_dir = tmp_path_factory.mktemp("network")
+    command = [sys.executable, "manage.py", "demo", "--data-dir", str(data_dir), "--port", str(base_port)]
+    # Into a file, not a pipe nobody reads: the servers' access logs would fill it and block them.
+    output = (data_dir / "demo.log").open("wb")
+    demo = subprocess.Popen(command, cwd=ROOT, env=demo_environment(), stdout=output, stderr=subprocess.STDOUT)
     directory = f"http://127.0.0.1:{base_port}"
     try:
         deadline = time.monotonic() + 240
@@ -187,6 +189,7 @@ def demo_network(tmp_path_factory):
         if demo.poll() is None:
             demo.terminate()
             demo.wait(timeout=60)
+        output.close()
 
 
 def test_the_demo_network_federates_two_instances_into_the_directory(demo_network):

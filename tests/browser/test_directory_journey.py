@@ -305,3 +305,13 @@ def test_a_practitioner_claims_an_imported_profile_and_renames_the_practice(page
     open_results(page, live_server, q="cabinet des lices")
     expect(page.get_by_role("status")).to_have_text("1 practitioner found")
     expect(result(page, "Dr Claire Martin")).to_contain_text("Cabinet des Lices")
+
+
+def test_a_moderator_approves_a_registered_clinic_instance_and_its_profiles_appear(page, live_server, moderator):
+    chenes = Instance.objects.create(base_url="https://rdv.chenes.example", name="Cabinet des Chênes")
+    make_profile("Camille", "Faure", "chirurgie-dentaire", RENNES, instance=chenes, instance_ref="p-2",
+                 booking_url="https://rdv.chenes.example/book/2/", status="hidden")  # fmt: skip
+    approve(moderator, "Cabinet des Chênes", "Clinic instance status changed.")
+    expect(moderator.locator("article.moderation-item", has_text="Cabinet des Chênes")).to_have_count(0)
+    open_results(page, live_server, q="Faure")
+    expect(result(page, "Dr Camille Faure").get_by_role("link", name="Book online")).to_be_visible()
