@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Appointment, Practitioner, StaffMember
+from .models import Appointment, Patient, Practitioner, StaffMember
 
 
 def staff_member(user: AbstractBaseUser) -> StaffMember | None:
@@ -31,6 +31,31 @@ def visible_practitioners(user: AbstractBaseUser) -> QuerySet[Practitioner]:
 
 def visible_appointments(user: AbstractBaseUser) -> QuerySet[Appointment]:
     return Appointment.objects.filter(practitioner__in=visible_practitioners(user))
+
+
+def visible_patients(user: AbstractBaseUser) -> QuerySet[Patient]:
+    """Patients this user may open: the practice's patient file is shared by its staff.
+
+    Every staff member may find any patient (to book them), but a record shows only
+    the appointments of visible agendas (visible_appointments). Erased patients are gone.
+    """
+    if staff_member(user) is None:
+        return Patient.objects.none()
+    return Patient.objects.filter(erased_at__isnull=True)
+
+
+def patient_for(user: AbstractBaseUser, patient_id: int) -> Patient:
+    found = visible_patients(user).filter(pk=patient_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def practitioner_for(user: AbstractBaseUser, practitioner_id: int) -> Practitioner:
+    found = visible_practitioners(user).filter(pk=practitioner_id).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def appointment_for(user: AbstractBaseUser, appointment_id: int) -> Appointment:

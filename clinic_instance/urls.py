@@ -17,6 +17,7 @@ urlpatterns = [
     path("appointment/<manage_token:token>/cancel/", views.cancel, name="cancel"),
     path("appointment/<manage_token:token>/move/", views.move, name="move"),
     path("appointment/<manage_token:token>/calendar.ics", views.calendar_file, name="calendar-file"),
+    path("workspace/", include("clinic_instance.workspace.urls")),
     path("api/v1/", include("clinic_instance.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,18 +1,22 @@
 from .appointments import Appointment
+from .audit import AuditEntry
 from .federation import DirectoryRegistration, OutboxMessage
 from .patients import Patient
 from .practice import Clinic, Practitioner, VisitReason
 from .schedules import ScheduleException, WeeklyRange
-from .staff import StaffMember
+from .staff import CalendarFeed, StaffInvite, StaffMember
 
 __all__ = [
     "Appointment",
+    "AuditEntry",
+    "CalendarFeed",
     "Clinic",
     "DirectoryRegistration",
     "OutboxMessage",
     "Patient",
     "Practitioner",
     "ScheduleException",
+    "StaffInvite",
     "StaffMember",
     "VisitReason",
     "WeeklyRange",

@@ -52,12 +52,21 @@ class Appointment(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.CharField(_("cancelled by"), max_length=7, choices=CancelledBy.choices, blank=True)
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
+    # Staff only: never shown to the patient, never sent anywhere.
+    staff_note = models.TextField(_("private note"), max_length=2000, blank=True)
+    # Booked by staff outside the practitioner's usual hours, after a warning.
+    forced = models.BooleanField(_("outside usual hours"), default=False)
+    # Every write sets it (queryset updates too): the workspace's live view polls it.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         ordering = ["start"]
-        indexes = [models.Index(fields=["practitioner", "start"], name="appointment_agenda")]
+        indexes = [
+            models.Index(fields=["practitioner", "start"], name="appointment_agenda"),
+            models.Index(fields=["patient", "start"], name="appointment_patient"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="appointment_order"),
             models.CheckConstraint(

@@ -1,8 +1,15 @@
 """Patients: identity and contact details, never shown outside the clinic's staff."""
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+
+from config.postgres_only import PostgresOnly
+
+
+class PostgresGinIndex(PostgresOnly, GinIndex):
+    pass
 
 
 class Patient(models.Model):
@@ -12,6 +19,9 @@ class Patient(models.Model):
     phone = models.CharField(_("phone"), max_length=16, help_text=_("E.164, e.g. +33612345678"))
     email = models.EmailField(_("e-mail"), blank=True, max_length=254)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set when the patient was erased (GDPR): identity blanked, appointments kept for statistics.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("patient")
@@ -20,9 +30,16 @@ class Patient(models.Model):
         indexes = [
             # Serves the case-insensitive identity lookups of booking.py.
             models.Index(Upper("last_name"), Upper("first_name"), "birth_date", name="patient_identity"),
+            models.Index(fields=["phone"], name="patient_phone"),
+            # Typo-tolerant search by name in the workspace (pg_trgm).
+            PostgresGinIndex(fields=["last_name"], opclasses=["gin_trgm_ops"], name="patient_last_name_trgm"),
+            PostgresGinIndex(fields=["first_name"], opclasses=["gin_trgm_ops"], name="patient_first_name_trgm"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"), name="patient_phone_e164"),
+            models.CheckConstraint(
+                condition=models.Q(phone__regex=r"^\+[1-9][0-9]{6,14}$") | models.Q(erased_at__isnull=False, phone=""),
+                name="patient_phone_e164",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -72,6 +72,18 @@ class Clinic(models.Model):
         validators=[MaxValueValidator(24 * 14)],
         help_text=_("How long before an appointment patients can still cancel or move it online."),
     )
+    patient_retention_years = models.PositiveSmallIntegerField(
+        _("patient data kept (years)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("Patients with no appointment for this long are erased by the nightly purge."),
+    )
+    audit_retention_days = models.PositiveIntegerField(
+        _("audit trail kept (days)"),
+        default=365,
+        validators=[MinValueValidator(30), MaxValueValidator(3650)],
+        help_text=_("Older entries of the audit trail are deleted by the nightly purge."),
+    )
 
     class Meta:
         verbose_name = _("clinic")

@@ -56,10 +56,11 @@ class WeeklyRange(models.Model):
 
 
 class ScheduleException(models.Model):
-    """An absence (holiday, training…) or an extra opening, in absolute time."""
+    """An absence (holiday, training…), blocked time (a meeting) or an extra opening, in absolute time."""
 
     class Kind(models.TextChoices):
         ABSENCE = "absence", _("absence")
+        BLOCK = "block", _("blocked time")
         OPENING = "opening", _("extra opening")
 
     practitioner = models.ForeignKey(
@@ -69,6 +70,7 @@ class ScheduleException(models.Model):
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     note = models.CharField(_("internal note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("schedule exception")
@@ -78,7 +80,7 @@ class ScheduleException(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="schedule_exception_order"),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["absence", "opening"]), name="schedule_exception_kind_valid"
+                condition=models.Q(kind__in=["absence", "block", "opening"]), name="schedule_exception_kind_valid"
             ),
         ]
 

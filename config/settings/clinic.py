@@ -1,9 +1,24 @@
 """A clinic instance: agendas, patients and appointments, on the clinic's own machine."""
 
-from .base import *  # noqa: F403
-from .base import INSTALLED_APPS
+from datetime import timedelta
 
-INSTALLED_APPS = [*INSTALLED_APPS, "clinic_instance"]
+from .base import *  # noqa: F403
+from .base import INSTALLED_APPS, MIDDLEWARE, env
+
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "clinic_instance",
+]
+_AUTHENTICATION = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+MIDDLEWARE = [
+    *MIDDLEWARE[: _AUTHENTICATION + 1],
+    "django_otp.middleware.OTPMiddleware",
+    "clinic_instance.workspace.sessions.WorkspaceSessionMiddleware",
+    *MIDDLEWARE[_AUTHENTICATION + 1 :],
+]
 ROOT_URLCONF = "clinic_instance.urls"
 OPENRDV_ROLE = "clinic"
 
@@ -11,3 +26,10 @@ OPENRDV_ROLE = "clinic"
 CELERY_BEAT_SCHEDULE = {
     "deliver-profiles-to-directories": {"task": "clinic_instance.tasks.deliver_outbox", "schedule": 10.0},
 }
+
+# The staff workspace (issue 5).
+STAFF_TWO_FACTOR_REQUIRED = env.boolean("STAFF_TWO_FACTOR_REQUIRED", True)
+STAFF_IDLE_TIMEOUT = timedelta(minutes=env.integer("STAFF_IDLE_TIMEOUT_MINUTES", 30))
+STAFF_INVITE_VALIDITY = timedelta(days=7)
+OTP_TOTP_ISSUER = env.string("OPENRDV_SERVER_NAME", "OpenRDV")
+LOGIN_URL = "workspace:login"

@@ -1,0 +1,3 @@
+"""The appointment area's addresses (placeholder until the area is built)."""
+
+urlpatterns = []
