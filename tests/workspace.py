@@ -38,3 +38,22 @@ def sign_in(client, user) -> None:
     session[sessions.GENERATION_KEY] = StaffMember.objects.get(user=user).session_generation
     session[sessions.LAST_ACTIVITY_KEY] = int(time.time())
     session.save()
+
+
+def browser_sign_in(page, live_server, user) -> None:
+    """Give the browser a signed-in staff session (the login pages have their own browser test)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        store["otp_device_id"] = device.persistent_id
+    store[sessions.GENERATION_KEY] = StaffMember.objects.get(user=user).session_generation
+    store[sessions.LAST_ACTIVITY_KEY] = int(time.time())
+    store.create()
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": live_server.url}])
