@@ -8,6 +8,8 @@ last guard. A lock that cannot be had within AGENDA_LOCK_TIMEOUT is AgendaBusy:
 the caller should answer "busy, try again", never fail.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -78,7 +80,7 @@ def book_appointment(
     Idempotent per `idempotency_key`: the same key with the same fingerprint
     returns the first booking (created=False); with another fingerprint it is refused.
     """
-    _check_offer(practitioner, visit_reason, source)
+    check_offer(practitioner, visit_reason, source)
     if start < now:
         raise BookingError(_("This time is in the past."), field="start", code="past")
     try:
@@ -122,7 +124,11 @@ def cancel_appointment(
     if by == Appointment.CancelledBy.PATIENT:
         _check_cutoff(appointment, now, _("It is too late to cancel this appointment online; please call the clinic."))
     updated = Appointment.objects.filter(pk=appointment.pk, status=Appointment.Status.BOOKED).update(
-        status=Appointment.Status.CANCELLED, cancelled_at=now, cancelled_by=by, cancellation_reason=reason[:300]
+        status=Appointment.Status.CANCELLED,
+        cancelled_at=now,
+        cancelled_by=by,
+        cancellation_reason=reason[:300],
+        updated_at=now,
     )
     if not updated:
         raise BookingError(_("This appointment can no longer be cancelled."), code="not_booked")
@@ -144,7 +150,7 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, now: da
             _check_free(current.practitioner, current.visit_reason, start, now, ignore=current.pk)
             current.start = start
             current.end = start + current.visit_reason.duration
-            current.save(update_fields=["start", "end"])
+            current.save(update_fields=["start", "end", "updated_at"])
     except IntegrityError as error:
         if "appointment_no_overlap" in str(error):
             raise SlotTaken() from error
@@ -154,7 +160,8 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, now: da
     return current
 
 
-def _check_offer(practitioner: Practitioner, visit_reason: VisitReason, source: str) -> None:
+def check_offer(practitioner: Practitioner, visit_reason: VisitReason, source: str) -> None:
+    """Refuse an inactive practitioner, or a visit reason he does not offer (online: bookable online)."""
     if not practitioner.is_active:
         raise BookingError(_("This practitioner takes no bookings."), field="practitioner", code="inactive")
     offered = visit_reason.is_active and visit_reason.practitioners.filter(pk=practitioner.pk).exists()
@@ -250,6 +257,25 @@ def patient_can_change(appointment: Appointment, now: datetime) -> bool:
 def _check_cutoff(appointment: Appointment, now: datetime, message: str) -> None:
     if now > appointment.start - Clinic.load().cancellation_cutoff:
         raise CutoffPassed(message)
+
+
+@contextmanager
+def locked_agenda(practitioner: Practitioner) -> Iterator[None]:
+    """A transaction holding `practitioner`'s agenda lock, for writers outside this module.
+
+    An overlap caught by the exclusion constraint becomes SlotTaken, a lock
+    that cannot be had in time AgendaBusy.
+    """
+    try:
+        with transaction.atomic():
+            _lock_agenda(practitioner)
+            yield
+    except IntegrityError as error:
+        if "appointment_no_overlap" in str(error):
+            raise SlotTaken() from error
+        raise
+    except OperationalError as error:
+        raise _busy_or_reraise(error) from error
 
 
 def _lock_agenda(practitioner: Practitioner) -> None:
