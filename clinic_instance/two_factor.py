@@ -27,6 +27,10 @@ def has_authenticator(user: AbstractBaseUser) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def confirmed_authenticator(user: AbstractBaseUser) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
 def start_enrollment(user: AbstractBaseUser) -> TOTPDevice:
     """A new, unconfirmed authenticator; an earlier unconfirmed one is dropped."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()

@@ -35,7 +35,8 @@ def sign_in(client, user) -> None:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is not None:
         session["otp_device_id"] = device.persistent_id
-    session[sessions.GENERATION_KEY] = StaffMember.objects.get(user=user).session_generation
+    member = StaffMember.objects.filter(user=user).first()
+    session[sessions.GENERATION_KEY] = member.session_generation if member else 0
     session[sessions.LAST_ACTIVITY_KEY] = int(time.time())
     session.save()
 
@@ -53,7 +54,10 @@ def browser_sign_in(page, live_server, user) -> None:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is not None:
         store["otp_device_id"] = device.persistent_id
-    store[sessions.GENERATION_KEY] = StaffMember.objects.get(user=user).session_generation
+    member = StaffMember.objects.filter(user=user).first()
+    store[sessions.GENERATION_KEY] = member.session_generation if member else 0
     store[sessions.LAST_ACTIVITY_KEY] = int(time.time())
     store.create()
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": live_server.url}]
+    )

@@ -11,14 +11,16 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from ..models import StaffMember
+from .sessions import GENERATION_KEY
 
 
 def signed_in_member(request: HttpRequest) -> StaffMember | None:
     """The request's staff member if the session is fully signed in (second factor included)."""
     user = request.user
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or not user.is_active or GENERATION_KEY not in request.session:
         return None
     member = StaffMember.objects.filter(user=user).select_related("practitioner").first()
     if member is None:
@@ -35,7 +37,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         member = signed_in_member(request)
         if member is None:
-            return redirect_to_login(request.get_full_path())
+            return redirect_to_login(request.get_full_path(), reverse("workspace:login"))
         request.staff_member = member
         return view(request, *args, **kwargs)
 

@@ -4,6 +4,8 @@ Django already ends every other session on a password change (the session
 keeps a hash of the password). A change of second factor bumps the staff
 member's `session_generation`; a session started under an older one ends here.
 Background requests (the agenda's live updates) do not count as activity.
+A session that did not come through the workspace login has no generation:
+workspace.access refuses it.
 """
 
 import time
@@ -11,7 +13,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 LAST_ACTIVITY_KEY = "workspace_last_activity"
 GENERATION_KEY = "workspace_session_generation"
@@ -41,7 +45,20 @@ class WorkspaceSessionMiddleware:
                 request.workspace_session_expired = True
             elif request.headers.get(BACKGROUND_HEADER) != "1":
                 request.session[LAST_ACTIVITY_KEY] = int(time.time())
+        if request.path.startswith("/admin/") and not self._may_use_admin(request):
+            return redirect_to_login(request.get_full_path(), reverse("workspace:login"))
         return self.get_response(request)
+
+    @staticmethod
+    def _may_use_admin(request: HttpRequest) -> bool:
+        """The clinic's Django admin takes the same sign-in as the workspace, second factor included."""
+        if settings.ROOT_URLCONF != "clinic_instance.urls":
+            return True  # a directory (or a test of one) keeps its own admin sign-in
+        user = request.user
+        if not user.is_authenticated:
+            return True  # the admin's own login page redirects to the workspace's
+        signed_in_here = GENERATION_KEY in request.session
+        return signed_in_here and (not settings.STAFF_TWO_FACTOR_REQUIRED or user.is_verified())
 
     @staticmethod
     def _expired(request: HttpRequest, user) -> bool:
@@ -49,4 +66,5 @@ class WorkspaceSessionMiddleware:
         if time.time() - last_activity > settings.STAFF_IDLE_TIMEOUT.total_seconds():
             return True
         member = getattr(user, "staff_member", None)
-        return member is None or member.session_generation != request.session.get(GENERATION_KEY)
+        generation = member.session_generation if member is not None else 0
+        return generation != request.session.get(GENERATION_KEY)

@@ -11,7 +11,6 @@ urlpatterns = [
     path("login/", auth_views.login_view, name="login"),
     path("login/code/", auth_views.second_factor, name="login-code"),
     path("login/set-up/", auth_views.enroll, name="login-enroll"),
-    path("login/recovery-codes/", auth_views.recovery_codes, name="login-recovery-codes"),
     path("logout/", auth_views.logout_view, name="logout"),
     path("invitation/<str:token>/", auth_views.accept_invitation, name="invitation"),
     path("account/", account_views.account, name="account"),

@@ -5,14 +5,16 @@ from django.contrib.auth import get_user_model
 
 from clinic_instance.models import Appointment
 from tests.factories import make_appointment, make_patient, paris
+from tests.workspace import sign_in, staff_user
 
 MODELS = ["clinic", "practitioner", "visitreason", "scheduleexception", "patient", "appointment", "staffmember"]
 
 
 @pytest.fixture
 def staff_client(client, alice, consultation):
-    admin = get_user_model().objects.create_superuser("secretary", "", "a-long-enough-password")
-    client.force_login(admin)
+    admin = staff_user("secretary", "admin")
+    get_user_model().objects.filter(pk=admin.pk).update(is_staff=True, is_superuser=True)
+    sign_in(client, admin)
     return client
 
 

@@ -1,0 +1,69 @@
+"""Administrators manage the staff: invitations by e-mail, roles, agendas, deactivation."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from .models import Clinic, Practitioner, StaffInvite, StaffMember
+from .models.staff import new_secret_token, token_digest
+
+
+def invite(
+    *,
+    email: str,
+    role: str,
+    practitioner: Practitioner | None,
+    agendas: QuerySet[Practitioner] | list[Practitioner],
+    invited_by,
+    now: datetime,
+) -> tuple[StaffInvite, str]:
+    """A new invitation and its secret token (only its digest is stored: the link is in the e-mail only)."""
+    token = new_secret_token()
+    with transaction.atomic():
+        created = StaffInvite.objects.create(
+            email=email,
+            role=role,
+            practitioner=practitioner if role == StaffMember.Role.PRACTITIONER else None,
+            token_digest=token_digest(token),
+            invited_by=invited_by,
+            expires_at=now + settings.STAFF_INVITE_VALIDITY,
+        )
+        created.agendas.set(agendas)
+    return created, token
+
+
+def send_invitation(invitation: StaffInvite, link: str) -> None:
+    clinic = Clinic.load()
+    context = {"clinic": clinic, "invite": invitation, "link": link}
+    send_mail(
+        subject=_("Your staff account at %(clinic)s") % {"clinic": clinic.name},
+        message=render_to_string("clinic_instance/workspace/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def change_member(member: StaffMember, *, role: str, practitioner: Practitioner | None, agendas, active: bool) -> None:
+    """Refuses to leave the clinic without an active administrator."""
+    with transaction.atomic():
+        administrators = StaffMember.objects.select_for_update().filter(
+            role=StaffMember.Role.ADMINISTRATOR, user__is_active=True
+        )
+        remaining = administrators.exclude(pk=member.pk).count()
+        if (role != StaffMember.Role.ADMINISTRATOR or not active) and remaining == 0:
+            raise ValidationError(_("The clinic must keep at least one active administrator."), code="last_admin")
+        member.role = role
+        member.practitioner = practitioner if role == StaffMember.Role.PRACTITIONER else None
+        member.save(update_fields=["role", "practitioner"])
+        member.agendas.set(agendas)
+        if member.user.is_active != active:
+            member.user.is_active = active
+            member.user.save(update_fields=["is_active"])
+            # A deactivated account's open sessions end at their next request.
+            StaffMember.objects.filter(pk=member.pk).update(session_generation=member.session_generation + 1)
