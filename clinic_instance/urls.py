@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from . import federation_views, views
 from .manage_links import ManageTokenConverter
+from .workspace import calendar_feed_views
 
 register_converter(ManageTokenConverter, "manage_token")
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("appointment/<manage_token:token>/cancel/", views.cancel, name="cancel"),
     path("appointment/<manage_token:token>/move/", views.move, name="move"),
     path("appointment/<manage_token:token>/calendar.ics", views.calendar_file, name="calendar-file"),
+    path("calendar/<str:token>.ics", calendar_feed_views.feed, name="calendar-feed"),
     path("workspace/", include("clinic_instance.workspace.urls")),
     path("api/v1/", include("clinic_instance.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
