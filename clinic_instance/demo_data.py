@@ -3,11 +3,13 @@
 import random
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.text import slugify
 
 from . import booking
 from .availability import available_slots, clinic_timezone
-from .models import Clinic, Practitioner, ScheduleException, VisitReason, WeeklyRange
+from .models import Clinic, Practitioner, ScheduleException, StaffMember, VisitReason, WeeklyRange
 from .patient_details import PatientDetails
 
 TILLEULS = [
@@ -211,3 +213,27 @@ def _book_some(practitioner: Practitioner, today: date, now: datetime, rng: rand
                 )
             except booking.BookingError:
                 continue
+
+
+DEMO_SECRETARY = "secretariat"
+
+
+@transaction.atomic
+def create_demo_staff(password: str, administrator: str = "admin") -> None:
+    """The demo's workspace accounts: the administrator, a secretary of every agenda, each practitioner.
+
+    Practitioners sign in as their last name in lower case (e.g. "durand").
+    """
+    user_model = get_user_model()
+    admin_user = user_model.objects.filter(username=administrator).first()
+    if admin_user is not None:
+        StaffMember.objects.get_or_create(user=admin_user, defaults={"role": StaffMember.Role.ADMINISTRATOR})
+    if not user_model.objects.filter(username=DEMO_SECRETARY).exists():
+        secretary = user_model.objects.create_user(DEMO_SECRETARY, "", password)
+        member = StaffMember.objects.create(user=secretary, role=StaffMember.Role.SECRETARY)
+        member.agendas.set(Practitioner.objects.all())
+    for practitioner in Practitioner.objects.filter(staff_member__isnull=True):
+        username = slugify(practitioner.last_name)
+        if not user_model.objects.filter(username=username).exists():
+            user = user_model.objects.create_user(username, "", password)
+            StaffMember.objects.create(user=user, role=StaffMember.Role.PRACTITIONER, practitioner=practitioner)

@@ -47,6 +47,8 @@ class DemoNode:
             "DIRECTORY_INSTANCE_ALLOWLIST": self.allowlist,
             "DJANGO_SUPERUSER_PASSWORD": ADMIN[1],
             "DJANGO_RUNSERVER_HIDE_WARNING": "true",
+            # Demo accounts sign in with a password alone; production asks for an authenticator's code.
+            "STAFF_TWO_FACTOR_REQUIRED": "false",
         }
         # The role picks the settings; no broker in the demo (delivery loops instead).
         for name in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
@@ -85,7 +87,8 @@ def prepare(network: list[DemoNode], write) -> None:
         node.manage("federation_keys")
         node.manage("createsuperuser", "--noinput", "--username", ADMIN[0], "--email", "", check=False)
         if node.role == "clinic":
-            write(f"{node.title}: {node.manage('seed_demo', '--practice', node.name).stdout.strip()}")
+            seeded = node.manage("seed_demo", "--practice", node.name, "--staff-password", ADMIN[1])
+            write(f"{node.title}: {seeded.stdout.strip()}")
 
 
 def serve(network: list[DemoNode], write) -> None:

@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 def demo_environment() -> dict[str, str]:
-    environment = {**os.environ, "DEBUG": "true", "OPENRDV_ROLE": "clinic"}
+    environment = {**os.environ, "DEBUG": "true", "OPENRDV_ROLE": "clinic", "STAFF_TWO_FACTOR_REQUIRED": "false"}
     for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"):
         environment.pop(name, None)
     return environment
@@ -93,6 +93,24 @@ def test_the_demo_has_an_absence_some_bookings_and_free_slots_in_the_coming_week
             timeout=10,
         ).json()["slots"]  # fmt: skip
         assert slots, practitioner["name"]
+
+
+def test_the_demo_secretary_signs_in_to_the_workspace(demo_server):
+    session = requests.Session()
+    url = demo_server["url"]
+    session.get(f"{url}/workspace/login/", timeout=10)
+    response = session.post(
+        f"{url}/workspace/login/",
+        data={
+            "username": "secretariat",
+            "password": "openrdv-demo-admin",
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{url}/workspace/login/"},
+        timeout=10,
+    )
+    assert response.url == f"{url}/workspace/agenda/"
+    assert response.status_code == 200
 
 
 def test_the_demo_booking_page_answers(demo_server):

@@ -1,15 +1,8 @@
 """Patients: identity and contact details, never shown outside the clinic's staff."""
 
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
-
-from config.postgres_only import PostgresOnly
-
-
-class PostgresGinIndex(PostgresOnly, GinIndex):
-    pass
 
 
 class Patient(models.Model):
@@ -31,9 +24,7 @@ class Patient(models.Model):
             # Serves the case-insensitive identity lookups of booking.py.
             models.Index(Upper("last_name"), Upper("first_name"), "birth_date", name="patient_identity"),
             models.Index(fields=["phone"], name="patient_phone"),
-            # Typo-tolerant search by name in the workspace (pg_trgm).
-            PostgresGinIndex(fields=["last_name"], opclasses=["gin_trgm_ops"], name="patient_last_name_trgm"),
-            PostgresGinIndex(fields=["first_name"], opclasses=["gin_trgm_ops"], name="patient_first_name_trgm"),
+            # On PostgreSQL, migration 0008 adds trigram indexes on both names (patient_search.py).
         ]
         constraints = [
             models.CheckConstraint(

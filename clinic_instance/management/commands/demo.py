@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from ...demo_data import DEMO_SECRETARY, PRACTICES
 from ...demo_network import ADMIN, nodes, prepare, serve
 
 
@@ -33,7 +34,11 @@ class Command(BaseCommand):
             f"Directory moderation:         {directory.url}/moderation/   ({ADMIN[0]} / {ADMIN[1]})",
         ]
         for clinic in clinics:
-            lines.append(f"{clinic.title + ':':<30}{clinic.url}/   admin {clinic.url}/admin/ ({ADMIN[0]} / {ADMIN[1]})")
+            lines.append(f"{clinic.title + ':':<30}{clinic.url}/")
+            lines.append(
+                f"{'  staff workspace:':<30}{clinic.url}/workspace/   ({ADMIN[0]}, {DEMO_SECRETARY} or a practitioner's"
+                f" last name, e.g. {PRACTICES[clinic.name]['away'].lower()} / {ADMIN[1]})"
+            )
         lines += [f"Data (SQLite, keys):          {Path(data_dir).resolve()}", ""]
         self.stdout.write("\n".join(lines))
         if not no_serve:
