@@ -105,3 +105,20 @@ def merge(keep: Patient, duplicate: Patient, *, now: datetime, request: HttpRequ
             detail=detail,
         )
     return keep
+
+
+def update_contact(patient: Patient, details: dict, *, request: HttpRequest | None = None) -> list[str]:
+    """Save staff corrections to identity and contact details; audited with the changed fields' names only.
+
+    Raises Patient.DoesNotExist if the patient was erased or merged away meanwhile.
+    """
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().get(pk=patient.pk, erased_at__isnull=True)
+        changed = [name for name, value in details.items() if getattr(patient, name) != value]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(patient, name, details[name])
+        patient.save(update_fields=[*changed, "updated_at"])
+        audit.record_patient(request, audit.Action.UPDATE, patient, detail=", ".join(changed))
+    return changed
