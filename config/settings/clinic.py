@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, MIDDLEWARE, env
 
@@ -23,8 +25,10 @@ ROOT_URLCONF = "clinic_instance.urls"
 OPENRDV_ROLE = "clinic"
 
 # Profile documents waiting for a directory are retried by beat (`celery -A config worker -B`).
+# The nightly purge erases patients past the clinic's retention period and expired audit entries.
 CELERY_BEAT_SCHEDULE = {
     "deliver-profiles-to-directories": {"task": "clinic_instance.tasks.deliver_outbox", "schedule": 10.0},
+    "purge-expired-data": {"task": "clinic_instance.tasks.purge_expired_data", "schedule": crontab(hour=3, minute=30)},
 }
 
 # The staff workspace (issue 5).
