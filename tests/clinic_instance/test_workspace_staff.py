@@ -123,3 +123,18 @@ def test_staff_pages_refuse_get_for_changes_and_posts_without_csrf(anne):
     assert client.post(f"/workspace/staff/invitations/{invite.pk}/revoke/").status_code == 403
     assert client.post("/workspace/staff/invite/", {"email": "y@tilleuls.example", "role": "admin"}).status_code == 403
     assert StaffInvite.objects.get(pk=invite.pk).revoked_at is None
+
+
+def test_the_first_administrator_is_invited_from_the_command_line(clinic, inbox, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.OPENRDV_BASE_URL = "https://rdv.tilleuls.example"
+    out = StringIO()
+    call_command("invite_staff", "anne@tilleuls.example", stdout=out)
+    link = out.getvalue().strip()
+    assert link.startswith("https://rdv.tilleuls.example/workspace/invitation/")
+    assert link in inbox.messages[-1].get_payload(decode=True).decode()
+    assert StaffInvite.objects.get().role == "admin"
+    assert Client().get(link.removeprefix("https://rdv.tilleuls.example")).status_code == 200
