@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from . import federation_views, views
@@ -23,5 +24,7 @@ urlpatterns = [
     path("api/v1/", include("clinic_instance.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # One sign-in for the admin and the workspace, second factor included.
+    path("admin/login/", RedirectView.as_view(pattern_name="workspace:login", query_string=True)),
     path("admin/", admin.site.urls),
 ]
