@@ -104,7 +104,8 @@ def patient_merge(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.success(request, _("The duplicate was merged into this record."))
         return redirect("workspace:patient", keep.pk)
     now = timezone.now()
-    audit.record_patient(request, audit.Action.VIEW, duplicate, detail="merge preview")
+    for patient in (keep, duplicate):
+        audit.record_patient(request, audit.Action.VIEW, patient, detail="merge preview")
     context = {
         "keep": patient_record(request.user, keep, now=now),
         "duplicate": patient_record(request.user, duplicate, now=now),

@@ -261,3 +261,13 @@ def test_an_administrator_sets_the_retention_periods_and_purges_now(client, anne
     done = client.post("/workspace/data-retention/purge/", follow=True)
     assert "0 patients erased, 0 audit entries deleted" in done.content.decode()
     assert AuditEntry.objects.get(action="purge").actor_label == "anne"
+
+
+def test_the_birth_date_field_reads_iso_dates_in_french_too(sarah, paul):
+    french = Client(headers={"accept-language": "fr"})
+    sign_in(french, sarah)
+    page = french.get(f"/workspace/patients/{paul.pk}/").content.decode()
+    assert 'type="date" name="birth_date" value="1980-05-17"' in page
+    assert french.post(f"/workspace/patients/{paul.pk}/edit/", contact(birth_date="17/05/1981")).status_code == 302
+    paul.refresh_from_db()
+    assert paul.birth_date == date(1981, 5, 17)
