@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -131,7 +131,7 @@ class PurgeReport:
     audit_entries_deleted: int
 
 
-def expired_patients(now: datetime, clinic: Clinic | None = None):
+def expired_patients(now: datetime, clinic: Clinic | None = None) -> QuerySet[Patient]:
     """Patients whose last appointment ended (or, with none, who were created) before the retention period.
 
     Cancelled appointments count: a patient who booked recently was in touch recently.
