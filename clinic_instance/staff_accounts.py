@@ -49,6 +49,14 @@ def send_invitation(invitation: StaffInvite, link: str) -> None:
     )
 
 
+def grant_admin_site(user, role: str) -> None:
+    """Clinic administrators also configure the practice in the Django admin; nobody else does."""
+    is_admin = role == StaffMember.Role.ADMINISTRATOR
+    if user.is_staff != is_admin or user.is_superuser != is_admin:
+        user.is_staff = user.is_superuser = is_admin
+        user.save(update_fields=["is_staff", "is_superuser"])
+
+
 def change_member(member: StaffMember, *, role: str, practitioner: Practitioner | None, agendas, active: bool) -> None:
     """Refuses to leave the clinic without an active administrator."""
     with transaction.atomic():
@@ -62,6 +70,7 @@ def change_member(member: StaffMember, *, role: str, practitioner: Practitioner 
         member.practitioner = practitioner if role == StaffMember.Role.PRACTITIONER else None
         member.save(update_fields=["role", "practitioner"])
         member.agendas.set(agendas)
+        grant_admin_site(member.user, role)
         if member.user.is_active != active:
             member.user.is_active = active
             member.user.save(update_fields=["is_active"])

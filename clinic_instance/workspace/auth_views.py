@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import audit, two_factor
+from .. import audit, staff_accounts, two_factor
 from ..models import AuditEntry, Clinic, StaffInvite, StaffMember
 from ..models.staff import token_digest
 from . import sessions
@@ -227,6 +227,7 @@ def accept_invitation(request, token: str):
             )
             member = StaffMember.objects.create(user=user, role=invite.role, practitioner=invite.practitioner)
             member.agendas.set(invite.agendas.all())
+            staff_accounts.grant_admin_site(user, invite.role)
             invite.accepted_at = timezone.now()
             invite.save(update_fields=["accepted_at"])
             audit.record(request, AuditEntry.Action.CREATE, AuditEntry.ObjectType.STAFF, actor=user,

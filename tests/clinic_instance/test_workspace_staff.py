@@ -100,6 +100,11 @@ def test_an_administrator_changes_a_role_and_deactivates_an_account(admin_client
     assert not get_user_model().objects.get(pk=sarah.pk).is_active
     assert list(StaffMember.objects.get(pk=member.pk).agendas.all()) == [alice]
     assert sarahs.get("/workspace/account/").status_code == 302
+    admin_client.post(f"/workspace/staff/{member.pk}/", {"role": "admin", "active": "on"})
+    promoted = get_user_model().objects.get(pk=sarah.pk)
+    assert promoted.is_active and promoted.is_staff and promoted.is_superuser
+    admin_client.post(f"/workspace/staff/{member.pk}/", {"role": "secretary", "active": "on"})
+    assert not get_user_model().objects.get(pk=sarah.pk).is_superuser
 
 
 @pytest.mark.parametrize("role", ["secretary", "practitioner"])
@@ -137,4 +142,8 @@ def test_the_first_administrator_is_invited_from_the_command_line(clinic, inbox,
     assert link.startswith("https://rdv.tilleuls.example/workspace/invitation/")
     assert link in inbox.messages[-1].get_payload(decode=True).decode()
     assert StaffInvite.objects.get().role == "admin"
-    assert Client().get(link.removeprefix("https://rdv.tilleuls.example")).status_code == 200
+    newcomer = Client()
+    path = link.removeprefix("https://rdv.tilleuls.example")
+    newcomer.post(path, {"username": "anne", "password1": PASSWORD, "password2": PASSWORD})
+    anne = get_user_model().objects.get(username="anne")
+    assert anne.is_staff and anne.is_superuser and anne.staff_member.role == "admin"
