@@ -140,6 +140,10 @@ class WeeklyRangeForm(forms.ModelForm):
 class BaseWeeklyRangeFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
+        # A saved row whose id is not one of this practitioner's ranges: another
+        # practitioner's id, or a range removed meanwhile. Never edit it as new.
+        if any(form.instance.pk is None for form in self.initial_forms):
+            raise forms.ValidationError(_("This schedule changed meanwhile; please reload the page."), code="stale")
         kept = [
             (number, form)
             for number, form in enumerate(self.forms, start=1)
