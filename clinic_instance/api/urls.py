@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path(f"{MANAGE}/", views.ManageAppointmentView.as_view(), name="api-manage"),
     path(f"{MANAGE}/cancel/", views.CancelAppointmentView.as_view(), name="api-cancel"),
     path(f"{MANAGE}/reschedule/", views.RescheduleAppointmentView.as_view(), name="api-reschedule"),
+    path("staff/", include("clinic_instance.api.staff_urls")),
 ]
