@@ -258,3 +258,11 @@ def test_a_cross_site_post_without_the_csrf_token_is_refused(sarah, alice, now):
 def test_pages_are_never_cached(client_of_sarah, alice):
     for url in [ABSENCES, "/workspace/practitioners/", f"/workspace/practitioners/{alice.pk}/schedule/"]:
         assert "no-store" in client_of_sarah.get(url)["Cache-Control"], url
+
+
+@pytest.mark.parametrize("seen", ["1," * 600, "1;DROP", "-1", "9" * 20])
+def test_a_tampered_list_of_shown_appointments_is_refused(client_of_sarah, alice, consultation, seen):
+    make_appointment(alice, consultation, paris(2027, 3, 2, 9, 0))
+    response = client_of_sarah.post(ABSENCES, tuesday(practitioner=alice.pk, decision="keep", seen=seen))
+    assert response.status_code == 400
+    assert not ScheduleException.objects.exists()
