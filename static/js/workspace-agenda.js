@@ -5,9 +5,10 @@
  * (a 304 costs almost nothing) and refreshes the calendar and the list when another secretary
  * changed something, and moves appointments by drag and drop through the move endpoint.
  *
- * Times: the calendar runs in UTC with the clinic's wall-clock times ("floating"), so a
- * daylight-saving change never shifts a column whatever the browser's own time zone; times
- * sent to the server get the clinic's offset back (clinicIso).
+ * Times: the calendar gets the clinic's wall-clock times without offsets ("floating") and
+ * runs in UTC, so it shows clinic time whatever the browser's own time zone, and a
+ * daylight-saving change never shifts a column; times sent to the server get the clinic's
+ * offset back (clinicIso).
  */
 (function () {
   "use strict";
@@ -42,13 +43,14 @@
     return Math.round((asUtc - instant) / 60000);
   }
 
-  // A calendar date (its UTC fields are the clinic's wall clock) as ISO 8601 with the clinic's offset.
-  function clinicIso(wallClock, timeZone) {
-    var wall = wallClock.getTime();
+  // A calendar date as ISO 8601 with the clinic's offset. EventCalendar hands out dates whose
+  // local fields (getHours...) are the calendar's wall clock, here the clinic's.
+  function clinicIso(date, timeZone) {
+    var wall = Date.UTC(date.getFullYear(), date.getMonth(), date.getDate(), date.getHours(), date.getMinutes());
     var offset = offsetMinutes(wall, timeZone);
     offset = offsetMinutes(wall - offset * 60000, timeZone);
     var abs = Math.abs(offset);
-    return wallClock.toISOString().slice(0, 19) + (offset < 0 ? "-" : "+") + pad(Math.floor(abs / 60)) + ":" + pad(abs % 60);
+    return new Date(wall).toISOString().slice(0, 19) + (offset < 0 ? "-" : "+") + pad(Math.floor(abs / 60)) + ":" + pad(abs % 60);
   }
 
   // "2027-03-02T09:00:00+01:00" -> "2027-03-02T09:00:00": the clinic's wall clock.
