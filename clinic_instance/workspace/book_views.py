@@ -87,7 +87,8 @@ def _data_from_address(request: HttpRequest, practitioners) -> dict:
         "patient": params.get("patient", ""),
     }
     try:
-        start = datetime.fromisoformat(params.get("start", "")[:40])
+        # A "+01:00" offset typed unencoded in an address arrives as " 01:00".
+        start = datetime.fromisoformat(params.get("start", "")[:40].replace(" ", "+"))
     except ValueError:
         start = None
     if start is not None and start.tzinfo is not None:

@@ -20,6 +20,7 @@ def sarah(alice):
 @pytest.fixture
 def desk(client, sarah, now):
     sign_in(client, sarah)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
@@ -188,3 +189,8 @@ def test_a_cross_site_booking_without_the_csrf_token_is_refused(sarah, alice, co
     sign_in(browser, sarah)
     assert browser.post(BOOK, form(alice, consultation, patient=lefevre.pk, action="book")).status_code == 403
     assert not Appointment.objects.exists()
+
+
+def test_an_offset_typed_unencoded_in_the_address_is_understood(desk, alice, consultation):
+    page = desk.get(BOOK + f"?practitioner={alice.pk}&start=2027-03-01T14:40:00+01:00").content.decode()
+    assert 'value="14:40"' in page

@@ -21,6 +21,7 @@ def sarah(alice):
 @pytest.fixture
 def client_of_sarah(client, sarah, now):
     sign_in(client, sarah)  # at the frozen time: the idle timeout counts from it
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
