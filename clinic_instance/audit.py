@@ -106,6 +106,24 @@ def record_appointments_read(request: HttpRequest, appointments: Iterable[Appoin
     return len(entries)
 
 
+def record_search_results(request: HttpRequest, patients: Iterable[Patient]) -> int:
+    """A search shows identities: one VIEW entry per patient listed, never the query (it may hold a name)."""
+    entries = [
+        _entry(
+            request,
+            None,
+            Action.VIEW,
+            ObjectType.PATIENT,
+            object_id=patient.pk,
+            patient_id=patient.pk,
+            detail="search result",
+        )
+        for patient in patients
+    ]
+    AuditEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
 def purge_expired(now: datetime, clinic: Clinic | None = None) -> int:
     """Delete entries older than the clinic's retention period; the only delete the trail allows."""
     clinic = clinic or Clinic.load()

@@ -263,6 +263,7 @@ class StaffPatientSearchView(StaffAPIMixin, APIView):
     def get(self, request):
         """At most 20 patients matching the query, best first; typing mistakes are forgiven."""
         matches = search_patients(request.query_params.get("q", "")[:QUERY_MAX_LENGTH])
+        audit.record_search_results(request, [match.patient for match in matches])
         return Response(PatientMatchSerializer(matches, many=True).data)
 
 

@@ -114,6 +114,7 @@ def _state(request: HttpRequest, form: BookingForm) -> PageState:
         state.outside_hours = not staff_booking.within_usual_hours(state.practitioner, state.reason, state.start, end)
     if data.get("q"):
         state.matches = search_patients(data["q"])
+        audit.record_search_results(request, [match.patient for match in state.matches])
     choice = data.get("patient", "")
     if choice.isdigit():
         state.chosen = visible_patients(request.user).filter(pk=int(choice)).first()
@@ -189,6 +190,7 @@ def _render(
 def patient_search_json(request: HttpRequest) -> JsonResponse:
     """At most 20 patients matching `q`, for the as-you-type search of the booking page."""
     matches = search_patients(request.GET.get("q", "")[:QUERY_MAX_LENGTH])
+    audit.record_search_results(request, [match.patient for match in matches])
     response = JsonResponse(
         {
             "results": [

@@ -33,8 +33,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     matches = None
     if form.is_valid() and form.cleaned_data["q"]:
         matches = patient_search.search_patients(form.cleaned_data["q"], limit=SEARCH_LIMIT)
-        # The query may hold a name: the trail keeps only the number of results.
-        audit.record(request, audit.Action.VIEW, audit.ObjectType.PATIENT, detail=f"search, {len(matches)} results")
+        audit.record_search_results(request, [match.patient for match in matches])
     context = {"form": form, "matches": matches}
     return render_workspace(
         request,
