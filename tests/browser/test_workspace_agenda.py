@@ -48,6 +48,8 @@ def open_day(page: Page, live_server, clinic_day) -> None:
 
 
 def test_the_day_view_shows_both_practitioners_and_changes_made_elsewhere_appear(page: Page, live_server, clinic_day):
+    polls = []
+    page.on("request", lambda request: "/agenda/events/" in request.url and polls.append(request.headers))
     open_day(page, live_server, clinic_day)
     calendar = page.locator("#agenda-calendar")
     # One column per practitioner, the appointments in them, coloured by visit reason.
@@ -80,6 +82,25 @@ def test_the_day_view_shows_both_practitioners_and_changes_made_elsewhere_appear
     Appointment.objects.filter(pk=clinic_day["lea"].pk).delete()
     expect(calendar.locator(".ec-event", has_text="MOREAU Léa")).to_have_count(0, timeout=LIVE_WAIT_MS)
     expect(page.locator("#agenda-list")).not_to_contain_text("MOREAU Léa")
+    # The polls said they were background requests (they do not keep an idle session alive).
+    assert polls and all(headers.get("x-workspace-background") == "1" for headers in polls)
+
+
+def test_the_week_view_shows_one_practitioner_day_by_day(page: Page, live_server, clinic_day):
+    make_appointment(
+        clinic_day["alice"],
+        clinic_day["consultation"],
+        paris_in_days(2, 15),
+        patient=make_patient("Nina", "Durand", phone="+33633333333"),
+    )
+    browser_sign_in(page, live_server, clinic_day["sarah"])
+    day = paris_in_days(1, 0).date().isoformat()
+    page.goto(f"{live_server.url}/workspace/agenda/week/?practitioner={clinic_day['alice'].pk}&date={day}")
+    calendar = page.locator("#agenda-calendar")
+    expect(calendar.locator(".ec-event", has_text="PETIT Paul")).to_contain_text("09:00")
+    expect(calendar.locator(".ec-event", has_text="DURAND Nina")).to_contain_text("15:00")
+    expect(calendar.locator(".ec-event", has_text="ROUX")).to_have_count(0)  # Bob's
+    expect(page.locator("#agenda-list")).to_contain_text("DURAND Nina")
 
 
 def test_clicking_an_appointment_opens_its_page(page: Page, live_server, clinic_day):
