@@ -138,10 +138,6 @@ class Agenda:
     def appointments(self) -> list[AgendaAppointment]:
         return [a for column in self.columns for day in column.days for a in day.appointments]
 
-    @property
-    def days(self) -> list[date]:
-        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
-
 
 def load_agenda(
     practitioners: Sequence[Practitioner],

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 from .. import audit
 from ..agenda import LONGEST_RANGE, Agenda, agenda_version, day_time_window, load_agenda
 from ..availability import clinic_timezone
-from ..models import Clinic, Practitioner
+from ..models import Practitioner
 from ..staff_access import visible_practitioners
 from .access import staff_required
 from .agenda_events import calendar_events, calendar_resources
@@ -134,8 +134,7 @@ def _calendar_config(agenda: Agenda, view: str, etag: str) -> dict:
     }
 
 
-def _page_context(agenda: Agenda, view: str) -> dict:
-    etag = _etag(agenda.first, agenda.last, [c.practitioner.pk for c in agenda.columns])
+def _page_context(agenda: Agenda, view: str, etag: str) -> dict:
     return {
         "agenda": agenda,
         "appointments_path": _appointments_path(),
@@ -153,10 +152,11 @@ def day_view(request: HttpRequest) -> HttpResponse:
         chosen = _chosen(visible, _ids(request.GET.getlist("p"), "p"))
     except BadParameter as error:
         return _bad_request(request, error)
-    clinic = Clinic.load()
-    agenda = load_agenda(chosen, day, day, clinic=clinic)
+    # The version before the data: a change in between makes the first poll fetch it again.
+    etag = _etag(day, day, [p.pk for p in chosen])
+    agenda = load_agenda(chosen, day, day)
     audit.record_appointments_read(request, agenda.appointments, detail=f"agenda {day.isoformat()}")
-    context = _page_context(agenda, "resourceTimeGridDay")
+    context = _page_context(agenda, "resourceTimeGridDay", etag)
     chosen_ids = [p.pk for p in chosen]
     context.update(
         day=day,
@@ -182,11 +182,13 @@ def week_view(request: HttpRequest) -> HttpResponse:
     monday = day - timedelta(days=day.weekday())
     context = {"visible": visible, "practitioner": practitioner, "monday": monday, "today": _today()}
     if practitioner is not None:
-        agenda = load_agenda([practitioner], monday, monday + timedelta(days=6))
+        sunday = monday + timedelta(days=6)
+        etag = _etag(monday, sunday, [practitioner.pk])
+        agenda = load_agenda([practitioner], monday, sunday)
         audit.record_appointments_read(
-            request, agenda.appointments, detail=f"agenda {monday.isoformat()}..{agenda.last.isoformat()}"
+            request, agenda.appointments, detail=f"agenda {monday.isoformat()}..{sunday.isoformat()}"
         )
-        context.update(_page_context(agenda, "timeGridWeek"))
+        context.update(_page_context(agenda, "timeGridWeek", etag))
     context.update(previous_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7))
     return render_workspace(request, "clinic_instance/workspace/agenda_week.html", context, section="agenda")
 
@@ -241,7 +243,7 @@ def events(request: HttpRequest) -> HttpResponse:
             raise BadParameter("end", _("Ask for seven days at most."))
     except BadParameter as error:
         return JsonResponse({"field": error.name, "error": error.message, "code": "invalid"}, status=400)
-    etag = _etag(first, last, [p.pk for p in chosen])
+    etag = _etag(first, last, [p.pk for p in chosen])  # before the data, as on the pages
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
         response.headers["ETag"] = etag

@@ -287,13 +287,16 @@ def test_state_changes_are_not_accepted_here(signed_in, day):
     assert signed_in.post(EVENTS).status_code == 405
 
 
-def test_the_list_escapes_what_patients_typed(signed_in, alice, consultation, sarah, now):
-    make_appointment(
-        alice, consultation, paris(2027, 3, 2, 9), patient=make_patient("<script>alert(1)</script>", "O'Brien")
-    )
-    html = signed_in.get(AGENDA, {"date": "2027-03-02"}).content.decode()
-    assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+def test_the_list_escapes_what_patients_and_staff_typed(signed_in, alice, sarah, now):
+    reason = make_reason(alice, '<img src=x onerror="alert(2)">', 20)
+    make_appointment(alice, reason, paris(2027, 3, 2, 9), patient=make_patient("<script>alert(1)</script>", "O'Brien"))
+    for html in (
+        signed_in.get(AGENDA, {"date": "2027-03-02"}).content.decode(),
+        signed_in.get(EVENTS, {"start": "2027-03-02", "end": "2027-03-03"}).json()["list_html"],
+    ):
+        assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "O&#x27;BRIEN" in html
+        assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in html
 
 
 def test_the_home_page_leads_to_the_agenda(signed_in):
