@@ -185,6 +185,17 @@ def cancel_by_clinic(*, appointment: Appointment, reason: str, now: datetime) ->
     )
 
 
+def statuses_now(appointment: Appointment, now: datetime) -> frozenset[str]:
+    """The statuses the appointment may take at `now` (what the page offers; change_status explains refusals)."""
+    allowed = set(TRANSITIONS[appointment.status])
+    tz = clinic_timezone()
+    if now.astimezone(tz).date() < appointment.start.astimezone(tz).date():
+        allowed.discard(Status.ARRIVED)
+    if now < appointment.start:
+        allowed -= {Status.DONE, Status.NO_SHOW}
+    return frozenset(allowed)
+
+
 def change_status(*, appointment: Appointment, status: str, now: datetime) -> Appointment:
     """Move the appointment along TRANSITIONS; a concurrent change of status makes this one fail."""
     if status not in TRANSITIONS:

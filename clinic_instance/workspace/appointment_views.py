@@ -72,7 +72,7 @@ def _page(request: HttpRequest, appointment: Appointment, *, failed: str = "", f
     if form is not None:
         forms[failed] = form
     colleagues = visible_practitioners(request.user).filter(visit_reasons=appointment.visit_reason, is_active=True)
-    allowed = staff_booking.TRANSITIONS[appointment.status]
+    allowed = staff_booking.statuses_now(appointment, timezone.now())
     return render_workspace(
         request,
         "clinic_instance/workspace/appointment.html",

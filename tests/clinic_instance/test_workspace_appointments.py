@@ -3,6 +3,8 @@
 import json
 
 import pytest
+import time_machine
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from clinic_instance.models import Appointment, AuditEntry
@@ -223,3 +225,15 @@ def test_a_done_appointment_offers_no_status_button(client_of_sarah, appointment
         url(appointment.pk, "status"), {"status": "booked"}, headers={"Accept": "application/json"}
     )
     assert refused.status_code == 400 and json.loads(refused.content)["code"] == "not_allowed"
+
+
+def test_the_page_offers_only_the_statuses_possible_now(client_of_sarah, alice, consultation, now):
+    tomorrow = make_appointment(alice, consultation, paris(2027, 3, 2, 9, 0), patient=make_patient())
+    assert 'name="status"' not in client_of_sarah.get(url(tomorrow.pk)).content.decode()
+    later_today = make_appointment(alice, consultation, paris(2027, 3, 1, 11, 0), patient=make_patient("Léa"))
+    page = client_of_sarah.get(url(later_today.pk)).content.decode()
+    assert 'value="arrived"' in page and 'value="no_show"' not in page and 'value="done"' not in page
+    with time_machine.travel(paris(2027, 3, 1, 11, 5), tick=False):
+        sign_in(client_of_sarah, get_user_model().objects.get(username="sarah"))
+        page = client_of_sarah.get(url(later_today.pk)).content.decode()
+    assert 'value="arrived"' in page and 'value="no_show"' in page and 'value="done"' in page
