@@ -9,7 +9,7 @@ from django.utils.text import slugify
 
 from . import booking
 from .availability import available_slots, clinic_timezone
-from .models import Clinic, Practitioner, ScheduleException, StaffMember, VisitReason, WeeklyRange
+from .models import Clinic, Patient, Practitioner, ScheduleException, StaffMember, VisitReason, WeeklyRange
 from .patient_details import PatientDetails
 
 TILLEULS = [
@@ -149,7 +149,25 @@ DEMO_PATIENTS = [
     ("Nathan", "Leroy", date(2003, 2, 14)),
     ("Chloé", "Roux", date(1969, 7, 19)),
     ("Louis", "Fournier", date(1999, 12, 1)),
+    ("Camille", "Moreau", date(1988, 3, 27)),
+    ("Lucas", "Girard", date(2012, 10, 5)),
+    ("Manon", "Bonnet", date(1995, 8, 16)),
+    ("Gabriel", "Lambert", date(1962, 5, 9)),
+    ("Zoé", "Fontaine", date(2008, 12, 24)),
+    ("Arthur", "Rousseau", date(1979, 1, 30)),
+    ("Emma", "Vincent", date(1951, 9, 11)),
+    ("Jules", "Muller", date(2016, 4, 3)),
+    ("Sarah", "Lefebvre", date(1983, 7, 7)),
+    ("Adam", "Faure", date(1972, 2, 18)),
+    ("Alice", "André", date(2001, 11, 29)),
+    ("Paul", "Mercier", date(1948, 6, 21)),
 ]
+# One patient per person (the same phone at each booking), and one look-alike record to merge.
+DEMO_LOOK_ALIKE = ("Jeane", "Dupont", date(1958, 4, 12), "+33699887766")
+
+
+def demo_phone(index: int) -> str:
+    return f"+3361234{index:04d}"
 
 
 @transaction.atomic
@@ -179,6 +197,8 @@ def create_demo_clinic(*, now: datetime, seed: int = 1, practice: str = "tilleul
             for start, end in ranges:
                 WeeklyRange.objects.create(practitioner=practitioner, weekday=weekday, start_time=start, end_time=end)
         _book_some(practitioner, today, now, rng)
+    first, last, birth, phone = DEMO_LOOK_ALIKE
+    Patient.objects.create(first_name=first, last_name=last, birth_date=birth, phone=phone)
     # One absence: a practitioner is away two days the week after next.
     away = today + timedelta(days=14 - today.weekday() + 1)
     ScheduleException.objects.create(
@@ -200,8 +220,9 @@ def _book_some(practitioner: Practitioner, today: date, now: datetime, rng: rand
         for slot in available_slots(practitioner=practitioner, visit_reason=reason, day_from=day, day_to=day, now=now)[
             ::3
         ]:
-            first, last, birth = rng.choice(DEMO_PATIENTS)
-            phone = f"+3361{rng.randrange(10**7):07d}"
+            index = rng.randrange(len(DEMO_PATIENTS))
+            first, last, birth = DEMO_PATIENTS[index]
+            phone = demo_phone(index)
             try:
                 booking.book_appointment(
                     practitioner=practitioner,

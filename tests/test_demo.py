@@ -84,6 +84,9 @@ def test_the_demo_has_an_absence_some_bookings_and_free_slots_in_the_coming_week
     database = sqlite3.connect(demo_server["database"])
     assert database.execute("SELECT count(*) FROM clinic_instance_scheduleexception WHERE kind='absence'").fetchone()[0]
     assert database.execute("SELECT count(*) FROM clinic_instance_appointment WHERE status='booked'").fetchone()[0] > 20
+    # One record per demo patient, and one look-alike for the workspace to flag and merge.
+    assert database.execute("SELECT count(*) FROM clinic_instance_patient").fetchone()[0] <= 21
+    assert database.execute("SELECT count(*) FROM clinic_instance_patient WHERE first_name='Jeane'").fetchone()[0] == 1
     for practitioner in requests.get(f"{demo_server['url']}/api/v1/practitioners/", timeout=10).json():
         reason = practitioner["visit_reasons"][0]
         slots = requests.get(
