@@ -88,22 +88,54 @@ def record_patient(request: HttpRequest | None, action: str, patient: Patient, d
 
 
 def record_appointments_read(request: HttpRequest, appointments: Iterable[Appointment], detail: str = "") -> int:
-    """One entry per appointment shown (an agenda page): written in one INSERT."""
-    entries = [
-        _entry(
-            request,
-            None,
-            Action.VIEW,
-            ObjectType.APPOINTMENT,
-            object_id=appointment.pk,
-            patient_id=appointment.patient_id,
-            practitioner_id=appointment.practitioner_id,
-            detail=detail,
+    """One entry per appointment shown (an agenda page), written in one statement.
+
+    An agenda of 20 practitioners shows 600 appointments: on PostgreSQL the rows go
+    in as arrays (one INSERT … SELECT unnest), not as 600 model instances.
+    """
+    appointments = list(appointments)
+    if not appointments:
+        return 0
+    if connection.vendor != "postgresql":
+        entries = [
+            _entry(
+                request,
+                None,
+                Action.VIEW,
+                ObjectType.APPOINTMENT,
+                object_id=appointment.pk,
+                patient_id=appointment.patient_id,
+                practitioner_id=appointment.practitioner_id,
+                detail=detail,
+            )
+            for appointment in appointments
+        ]
+        AuditEntry.objects.bulk_create(entries)
+        return len(entries)
+    template = _entry(request, None, Action.VIEW, ObjectType.APPOINTMENT, detail=detail)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {AuditEntry._meta.db_table}
+                (at, actor_id, actor_label, action, object_type, ip_address, detail,
+                 object_id, patient_id, practitioner_id)
+            SELECT %s, %s, %s, %s, %s, %s, %s, shown.object_id, shown.patient_id, shown.practitioner_id
+            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS shown(object_id, patient_id, practitioner_id)
+            """,  # noqa: S608 - the table name is the model's own; every value is a parameter
+            [
+                template.at,
+                template.actor_id,
+                template.actor_label,
+                template.action,
+                template.object_type,
+                template.ip_address,
+                template.detail,
+                [appointment.pk for appointment in appointments],
+                [appointment.patient_id for appointment in appointments],
+                [appointment.practitioner_id for appointment in appointments],
+            ],
         )
-        for appointment in appointments
-    ]
-    AuditEntry.objects.bulk_create(entries)
-    return len(entries)
+    return len(appointments)
 
 
 def record_search_results(request: HttpRequest, patients: Iterable[Patient]) -> int:

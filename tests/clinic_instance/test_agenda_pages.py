@@ -247,7 +247,9 @@ def test_each_page_and_each_changed_events_answer_is_audited_without_clinical_co
     signed_in.get(AGENDA, {"date": "2027-03-02"})
     entries = AuditEntry.objects.filter(actor=sarah, action=AuditEntry.Action.VIEW).all
     assert sorted(entries().values_list("object_id", flat=True)) == sorted([day["alice"].pk, day["bob"].pk])
-    assert {e.detail for e in entries()} == {"agenda 2027-03-02"}
+    assert {(e.detail, e.actor_label, e.ip_address, e.object_type) for e in entries()} == {
+        ("agenda 2027-03-02", "sarah", "127.0.0.1", "appointment")
+    }
     assert {(e.patient_id, e.practitioner_id) for e in entries()} == {
         (day["alice"].patient_id, alice.pk),
         (day["bob"].patient_id, bob.pk),
