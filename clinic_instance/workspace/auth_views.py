@@ -29,7 +29,6 @@ from ..models.staff import token_digest
 from . import sessions
 from .access import staff_required
 from .auth_forms import CodeForm, EnrollmentForm, InvitationForm
-from .rendering import render_workspace
 
 PENDING_USER = "workspace_pending_user"
 PENDING_SINCE = "workspace_pending_since"
@@ -41,11 +40,6 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 @staff_required
 def home(request):
     return redirect("workspace:agenda")
-
-
-@staff_required
-def placeholder(request):
-    return render_workspace(request, "clinic_instance/workspace/base.html")
 
 
 def _page(request: HttpRequest, template: str, context: dict | None = None, status: int = 200) -> HttpResponse:

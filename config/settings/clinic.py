@@ -35,5 +35,4 @@ CELERY_BEAT_SCHEDULE = {
 STAFF_TWO_FACTOR_REQUIRED = env.boolean("STAFF_TWO_FACTOR_REQUIRED", True)
 STAFF_IDLE_TIMEOUT = timedelta(minutes=env.integer("STAFF_IDLE_TIMEOUT_MINUTES", 30))
 STAFF_INVITE_VALIDITY = timedelta(days=7)
-OTP_TOTP_ISSUER = env.string("OPENRDV_SERVER_NAME", "OpenRDV")
 LOGIN_URL = "workspace:login"
