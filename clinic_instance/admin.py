@@ -1,19 +1,17 @@
-"""Clinic staff configure the practice here until the workspace issue lands."""
+"""The practice's configuration in the Django admin: the clinic, its practitioners and visit reasons.
 
-from django import forms
+Patients, appointments and staff accounts are not here: the workspace holds them,
+where every read and change is checked against the user's agendas and audited.
+"""
+
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .availability import overlapping_appointments
 from .models import (
-    Appointment,
     Clinic,
     DirectoryRegistration,
-    Patient,
     Practitioner,
     ScheduleException,
-    StaffMember,
     VisitReason,
     WeeklyRange,
 )
@@ -102,56 +100,3 @@ class ScheduleExceptionAdmin(admin.ModelAdmin):
     list_display = ["practitioner", "kind", "start", "end", "note"]
     list_filter = ["kind", "practitioner"]
     date_hierarchy = "start"
-
-
-@admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
-    list_display = ["last_name", "first_name", "birth_date", "phone"]
-    search_fields = ["last_name", "first_name", "phone", "email"]
-
-
-class AppointmentAdminForm(forms.ModelForm):
-    """The end follows from the visit reason; an overlap is a form error, not a crash."""
-
-    class Meta:
-        model = Appointment
-        fields = ["practitioner", "visit_reason", "patient", "start", "status", "source", "cancellation_reason"]
-
-    def clean(self):
-        cleaned = super().clean()
-        start, reason, practitioner = cleaned.get("start"), cleaned.get("visit_reason"), cleaned.get("practitioner")
-        if start and reason and practitioner:
-            self.instance.end = start + reason.duration
-            taken = overlapping_appointments(
-                practitioner, start, self.instance.end, ignore_appointment_id=self.instance.pk
-            )
-            if cleaned.get("status") != Appointment.Status.CANCELLED and taken.exists():
-                raise forms.ValidationError(_("This practitioner already has an appointment at this time."))
-        if cleaned.get("status") == Appointment.Status.CANCELLED:
-            if self.instance.cancelled_at is None:
-                self.instance.cancelled_at = timezone.now()
-                self.instance.cancelled_by = Appointment.CancelledBy.CLINIC
-        else:
-            self.instance.cancelled_at, self.instance.cancelled_by = None, ""
-        return cleaned
-
-
-@admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
-    form = AppointmentAdminForm
-    list_display = ["start", "practitioner", "visit_reason", "patient", "status", "source"]
-    list_filter = ["status", "source", "practitioner"]
-    date_hierarchy = "start"
-    raw_id_fields = ["patient"]
-    readonly_fields = ["end", "created_at", "cancelled_at", "cancelled_by"]
-    list_select_related = ["practitioner", "visit_reason", "patient"]
-
-
-@admin.register(StaffMember)
-class StaffMemberAdmin(admin.ModelAdmin):
-    """Roles and assigned agendas, set here until the workspace has its own staff pages."""
-
-    list_display = ["user", "role", "practitioner"]
-    list_filter = ["role"]
-    filter_horizontal = ["agendas"]
-    autocomplete_fields = ["user"]

@@ -3,6 +3,8 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -10,7 +12,16 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from .models import Clinic, Practitioner, StaffInvite, StaffMember
+from .models import (
+    Clinic,
+    DirectoryRegistration,
+    Practitioner,
+    ScheduleException,
+    StaffInvite,
+    StaffMember,
+    VisitReason,
+    WeeklyRange,
+)
 from .models.staff import new_secret_token, token_digest
 
 
@@ -49,12 +60,33 @@ def send_invitation(invitation: StaffInvite, link: str) -> None:
     )
 
 
+ADMIN_SITE_GROUP = "Clinic administrators"
+
+
+def administrators_group() -> Group:
+    """The Django admin's permissions of clinic administrators: the practice's configuration, nothing else.
+
+    Patients, appointments and staff are not in the admin (the workspace audits them);
+    user accounts and second factors stay with the operator's superusers.
+    """
+    models = (Clinic, Practitioner, VisitReason, WeeklyRange, ScheduleException, DirectoryRegistration)
+    group, _created = Group.objects.get_or_create(name=ADMIN_SITE_GROUP)
+    content_types = ContentType.objects.get_for_models(*models).values()
+    group.permissions.set(Permission.objects.filter(content_type__in=content_types))
+    return group
+
+
 def grant_admin_site(user, role: str) -> None:
     """Clinic administrators also configure the practice in the Django admin; nobody else does."""
     is_admin = role == StaffMember.Role.ADMINISTRATOR
-    if user.is_staff != is_admin or user.is_superuser != is_admin:
-        user.is_staff = user.is_superuser = is_admin
-        user.save(update_fields=["is_staff", "is_superuser"])
+    group = administrators_group()
+    if is_admin:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+        user.is_superuser = False
+    user.is_staff = is_admin
+    user.save(update_fields=["is_staff", "is_superuser"])
 
 
 def change_member(member: StaffMember, *, role: str, practitioner: Practitioner | None, agendas, active: bool) -> None:

@@ -35,4 +35,5 @@ CELERY_BEAT_SCHEDULE = {
 STAFF_TWO_FACTOR_REQUIRED = env.boolean("STAFF_TWO_FACTOR_REQUIRED", True)
 STAFF_IDLE_TIMEOUT = timedelta(minutes=env.integer("STAFF_IDLE_TIMEOUT_MINUTES", 30))
 STAFF_INVITE_VALIDITY = timedelta(days=7)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a second factor's key or recovery codes
 LOGIN_URL = "workspace:login"

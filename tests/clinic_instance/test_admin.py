@@ -1,19 +1,18 @@
-"""Clinic staff configure the practice in the Django admin."""
+"""Clinic administrators configure the practice in the Django admin (patients and appointments: the workspace)."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from clinic_instance.models import Appointment
-from tests.factories import make_appointment, make_patient, paris
+from clinic_instance.staff_accounts import grant_admin_site
 from tests.workspace import sign_in, staff_user
 
-MODELS = ["clinic", "practitioner", "visitreason", "scheduleexception", "patient", "appointment", "staffmember"]
+MODELS = ["clinic", "practitioner", "visitreason", "scheduleexception"]
 
 
 @pytest.fixture
 def staff_client(client, alice, consultation):
-    admin = staff_user("secretary", "admin")
-    get_user_model().objects.filter(pk=admin.pk).update(is_staff=True, is_superuser=True)
+    """A clinic administrator, with the Django admin rights the workspace grants (not a superuser)."""
+    admin = staff_user("anne", "admin")
+    grant_admin_site(admin, "admin")
     sign_in(client, admin)
     return client
 
@@ -37,42 +36,16 @@ def test_the_admin_refuses_anonymous_visitors(client, db):
     assert "/admin/login/" in response["Location"]
 
 
-def test_an_appointment_added_in_the_admin_gets_its_end_from_the_reason(staff_client, alice, consultation):
-    patient = make_patient()
-    response = staff_client.post(
-        "/admin/clinic_instance/appointment/add/",
-        {"practitioner": alice.pk, "visit_reason": consultation.pk, "patient": patient.pk,
-         "start_0": "2027-03-02", "start_1": "09:00:00", "status": "booked", "source": "phone"},
-    )  # fmt: skip
-    assert response.status_code == 302, response.content.decode()[:2000]
-    appointment = Appointment.objects.get()
-    assert appointment.end - appointment.start == consultation.duration
+@pytest.mark.parametrize("model", ["patient", "appointment", "staffmember"])
+def test_patients_appointments_and_staff_are_not_in_the_admin(staff_client, model):
+    """The workspace holds them: checked against the user's agendas and audited."""
+    assert staff_client.get(f"/admin/clinic_instance/{model}/").status_code == 404
 
 
-def test_an_overlap_added_in_the_admin_is_a_form_error_not_a_crash(staff_client, alice, consultation):
-    make_appointment(alice, consultation, paris(2027, 3, 2, 9, 0))
-    response = staff_client.post(
-        "/admin/clinic_instance/appointment/add/",
-        {"practitioner": alice.pk, "visit_reason": consultation.pk, "patient": make_patient(first_name="Zoé").pk,
-         "start_0": "2027-03-02", "start_1": "09:10:00", "status": "booked", "source": "phone"},
-        headers={"Accept-Language": "en"},
-    )  # fmt: skip
-    assert response.status_code == 200
-    assert "already has an appointment at this time" in response.content.decode()
-    assert Appointment.objects.count() == 1
-
-
-def test_cancelling_in_the_admin_records_when_and_by_whom(staff_client, alice, consultation):
-    appointment = make_appointment(alice, consultation, paris(2027, 3, 2, 9, 0))
-    response = staff_client.post(
-        f"/admin/clinic_instance/appointment/{appointment.pk}/change/",
-        {"practitioner": alice.pk, "visit_reason": consultation.pk, "patient": appointment.patient.pk,
-         "start_0": "2027-03-02", "start_1": "09:00:00", "status": "cancelled", "source": "phone"},
-    )  # fmt: skip
-    assert response.status_code == 302
-    appointment.refresh_from_db()
-    assert (appointment.status, appointment.cancelled_by) == ("cancelled", "clinic")
-    assert appointment.cancelled_at is not None
+def test_clinic_administrators_configure_the_practice_but_not_accounts_or_second_factors(staff_client):
+    assert staff_client.get("/admin/auth/user/").status_code == 403
+    assert staff_client.get("/admin/otp_totp/totpdevice/").status_code == 403
+    assert staff_client.get("/admin/axes/accessattempt/").status_code == 403
 
 
 def test_directory_registrations_are_listed_read_only_with_what_waits(staff_client, alice):

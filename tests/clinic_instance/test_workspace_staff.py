@@ -102,9 +102,12 @@ def test_an_administrator_changes_a_role_and_deactivates_an_account(admin_client
     assert sarahs.get("/workspace/account/").status_code == 302
     admin_client.post(f"/workspace/staff/{member.pk}/", {"role": "admin", "active": "on"})
     promoted = get_user_model().objects.get(pk=sarah.pk)
-    assert promoted.is_active and promoted.is_staff and promoted.is_superuser
+    assert promoted.is_active and promoted.is_staff and not promoted.is_superuser
+    assert promoted.has_perm("clinic_instance.change_practitioner")
+    assert not promoted.has_perm("clinic_instance.view_patient") and not promoted.has_perm("auth.change_user")
     admin_client.post(f"/workspace/staff/{member.pk}/", {"role": "secretary", "active": "on"})
-    assert not get_user_model().objects.get(pk=sarah.pk).is_superuser
+    demoted = get_user_model().objects.get(pk=sarah.pk)
+    assert not demoted.is_staff and not demoted.has_perm("clinic_instance.change_practitioner")
 
 
 @pytest.mark.parametrize("role", ["secretary", "practitioner"])
@@ -146,4 +149,5 @@ def test_the_first_administrator_is_invited_from_the_command_line(clinic, inbox,
     path = link.removeprefix("https://rdv.tilleuls.example")
     newcomer.post(path, {"username": "anne", "password1": PASSWORD, "password2": PASSWORD})
     anne = get_user_model().objects.get(username="anne")
-    assert anne.is_staff and anne.is_superuser and anne.staff_member.role == "admin"
+    assert anne.is_staff and not anne.is_superuser and anne.staff_member.role == "admin"
+    assert anne.has_perm("clinic_instance.change_clinic")
