@@ -53,9 +53,11 @@ class StaffPatientRecordView(StaffPatientView):
         if not form.is_valid():
             return bad_request(form_errors(form))
         try:
-            update_contact(patient, form.cleaned_data, request=request)
+            changed = update_contact(patient, form.cleaned_data, request=request)
         except Patient.DoesNotExist:
             raise Http404 from None
+        if not changed:  # the answer still shows the record: a read
+            audit.record_patient(request, audit.Action.VIEW, patient)
         return Response(StaffPatientSerializer(Patient.objects.get(pk=patient.pk)).data)
 
 

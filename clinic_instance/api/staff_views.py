@@ -132,6 +132,7 @@ class StaffAppointmentListView(StaffAPIMixin, APIView):
             patient = PatientDetails(**data["new_patient"])
             duplicates = likely_duplicates(patient.first_name, patient.last_name, patient.birth_date, patient.phone)
             if duplicates and not data["create_anyway"]:
+                audit.record_search_results(request, duplicates)
                 return Response(
                     {
                         "new_patient": [_("This patient may already be known; book them, or set create_anyway.")],

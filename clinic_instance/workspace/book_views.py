@@ -127,6 +127,7 @@ def _book(request: HttpRequest, form: BookingForm, state: PageState) -> HttpResp
     data = form.cleaned_data
     if data["patient"] == NEW_PATIENT:
         state.duplicates = likely_duplicates(data["first_name"], data["last_name"], data["birth_date"], data["phone"])
+        audit.record_search_results(request, state.duplicates)
         if state.duplicates and not data["create_anyway"]:
             form.add_error("patient", _("This patient may already be known: choose them below, or create anyway."))
             return _render(request, form, state, status=400)
@@ -166,6 +167,8 @@ def _render(
 ) -> HttpResponse:
     tz = clinic_timezone()
     found = [match.patient.pk for match in state.matches]
+    if state.chosen is not None and state.chosen.pk not in found:  # the page shows who was chosen
+        audit.record_patient(request, AuditEntry.Action.VIEW, state.chosen, detail="booking")
     return render_workspace(
         request,
         "clinic_instance/workspace/book.html",

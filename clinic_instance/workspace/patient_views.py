@@ -74,6 +74,7 @@ def _record_page(request: HttpRequest, patient: Patient, form: ContactForm, *, s
         patient.first_name, patient.last_name, patient.birth_date, patient.phone, exclude_id=patient.pk
     )
     audit.record_patient(request, audit.Action.VIEW, patient)
+    audit.record_search_results(request, duplicates)
     context = {"record": record, "patient": patient, "form": form, "duplicates": duplicates}
     return render_workspace(
         request, "clinic_instance/workspace/patient.html", context, section="patients", status=status

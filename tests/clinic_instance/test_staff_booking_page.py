@@ -194,3 +194,10 @@ def test_a_cross_site_booking_without_the_csrf_token_is_refused(sarah, alice, co
 def test_an_offset_typed_unencoded_in_the_address_is_understood(desk, alice, consultation):
     page = desk.get(BOOK + f"?practitioner={alice.pk}&start=2027-03-01T14:40:00+01:00").content.decode()
     assert 'value="14:40"' in page
+
+
+def test_a_patient_opened_on_the_booking_page_by_id_is_a_read(desk, alice, lefevre):
+    page = desk.get(BOOK, {"practitioner": alice.pk, "patient": lefevre.pk}).content.decode()
+    assert "+33611111111" in page
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.patient_id, entry.detail) == ("view", lefevre.pk, "booking")

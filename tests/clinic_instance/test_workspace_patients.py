@@ -273,3 +273,11 @@ def test_the_birth_date_field_reads_iso_dates_in_french_too(sarah, paul):
     assert french.post(f"/workspace/patients/{paul.pk}/edit/", contact(birth_date="17/05/1981")).status_code == 302
     paul.refresh_from_db()
     assert paul.birth_date == date(1981, 5, 17)
+
+
+def test_the_look_alikes_a_record_shows_are_reads_too(client, sarah, paul, now):
+    look_alike = make_patient("Paul", "Peti", phone="+33698765432")
+    client.get(f"/workspace/patients/{paul.pk}/")
+    assert sorted(AuditEntry.objects.values_list("patient_id", "detail")) == sorted(
+        [(paul.pk, ""), (look_alike.pk, "search result")]
+    )
