@@ -86,3 +86,23 @@ def test_an_unknown_role_is_refused():
     result = run_manage("check", env_vars=production_env(OPENRDV_ROLE="hospital"))
     assert result.returncode != 0
     assert "OPENRDV_ROLE" in result.stderr
+
+
+def test_the_clinic_role_alone_has_the_lookups_of_its_patient_search(tmp_path):
+    """The test settings merge both roles; the clinic's own settings must install what its code uses."""
+    code = (
+        "import django; django.setup();"
+        "from clinic_instance.models import Patient;"
+        "print(Patient.objects.filter(last_name__trigram_similar='durand', first_name__trigram_word_similar='x').query)"
+    )
+    environment = {
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")},
+        "DJANGO_SETTINGS_MODULE": "config.settings.clinic",
+        "DEBUG": "true",
+        "DATABASE_URL": "postgres://openrdv@127.0.0.1:5432/unused",  # the query is only compiled
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "% durand" in done.stdout and "%>" in done.stdout  # pg_trgm's similarity operators

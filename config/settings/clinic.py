@@ -9,6 +9,7 @@ from .base import INSTALLED_APPS, MIDDLEWARE, env
 
 INSTALLED_APPS = [
     *INSTALLED_APPS,
+    "django.contrib.postgres",  # trigram lookups of the workspace's patient search
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

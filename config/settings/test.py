@@ -15,7 +15,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 from .clinic import *  # noqa: F403
 from .clinic import INSTALLED_APPS
 
-INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.postgres", "directory"]
+INSTALLED_APPS = [*INSTALLED_APPS, "directory"]  # the clinic role already has django.contrib.postgres
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 DIRECTORY_SEARCH_BACKEND = "postgres"
