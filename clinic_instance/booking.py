@@ -141,22 +141,15 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, now: da
     _check_cutoff(appointment, now, _("It is too late to move this appointment online; please call the clinic."))
     if start < now:
         raise BookingError(_("This time is in the past."), field="start", code="past")
-    try:
-        with transaction.atomic():
-            _lock_agenda(appointment.practitioner)
-            current = Appointment.objects.get(pk=appointment.pk)
-            if current.status != Appointment.Status.BOOKED:
-                raise BookingError(_("This appointment can no longer be moved."), code="not_booked")
-            _check_free(current.practitioner, current.visit_reason, start, now, ignore=current.pk)
-            current.start = start
-            current.end = start + current.visit_reason.duration
-            current.save(update_fields=["start", "end", "updated_at"])
-    except IntegrityError as error:
-        if "appointment_no_overlap" in str(error):
-            raise SlotTaken() from error
-        raise
-    except OperationalError as error:
-        raise _busy_or_reraise(error) from error
+    with locked_agenda(appointment.practitioner):
+        # The row too: staff may have moved it to another practitioner (another agenda's lock) meanwhile.
+        current = Appointment.objects.select_for_update().select_related("visit_reason").get(pk=appointment.pk)
+        if current.status != Appointment.Status.BOOKED or current.practitioner_id != appointment.practitioner_id:
+            raise BookingError(_("This appointment can no longer be moved."), code="not_booked")
+        _check_free(appointment.practitioner, current.visit_reason, start, now, ignore=current.pk)
+        current.start = start
+        current.end = start + current.visit_reason.duration
+        current.save(update_fields=["start", "end", "updated_at"])
     return current
 
 

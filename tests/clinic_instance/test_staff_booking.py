@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
+from clinic_instance import booking
 from clinic_instance.booking import BookingError, SlotTaken
 from clinic_instance.models import Appointment, Patient
 from clinic_instance.patient_details import PatientDetails
@@ -131,6 +132,18 @@ def test_staff_move_past_the_cutoff_to_another_practitioner(alice, bob, consulta
     assert (moved.practitioner, moved.start, moved.end) == (bob, paris(2027, 3, 1, 10, 0), paris(2027, 3, 1, 10, 20))
     moved.refresh_from_db()
     assert moved.practitioner == bob and moved.updated_at > before
+
+
+def test_a_patient_cannot_reschedule_what_staff_moved_to_another_practitioner(alice, bob, consultation, paul, now):
+    """The patient's page still holds the old appointment: its reschedule must not land on Bob's agenda unchecked."""
+    consultation.practitioners.add(bob)
+    seen_by_patient = make_appointment(alice, consultation, paris(2027, 3, 3, 9, 0), patient=paul)
+    move_appointment(appointment=seen_by_patient, start=paris(2027, 3, 3, 10, 0), practitioner=bob, now=now)
+    with pytest.raises(BookingError) as refused:
+        booking.reschedule_appointment(appointment=seen_by_patient, start=paris(2027, 3, 3, 11, 0), now=now)
+    assert refused.value.code == "not_booked"
+    current = Appointment.objects.get(pk=seen_by_patient.pk)
+    assert (current.practitioner, current.start) == (bob, paris(2027, 3, 3, 10, 0))
 
 
 def test_a_move_to_a_practitioner_without_the_visit_reason_is_refused(alice, bob, consultation, paul, now):
