@@ -77,7 +77,9 @@ def merge(keep: Patient, duplicate: Patient, *, now: datetime, request: HttpRequ
     if keep.pk == duplicate.pk:
         raise MergeError(_("A record cannot be merged into itself."))
     with transaction.atomic():
-        locked = {p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])}
+        locked = {
+            p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk")
+        }
         if len(locked) != 2:
             raise MergeError(_("One of these records no longer exists."))
         keep, duplicate = locked[keep.pk], locked[duplicate.pk]

@@ -3,16 +3,20 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from . import audit
 from .models import (
+    AuditEntry,
     Clinic,
     DirectoryRegistration,
     Practitioner,
@@ -47,6 +51,38 @@ def invite(
         )
         created.agendas.set(agendas)
     return created, token
+
+
+def accept_invitation(
+    invitation: StaffInvite, username: str, password: str, *, now: datetime, request: HttpRequest | None = None
+):
+    """The new account, or None when the invitation was used meanwhile or its practitioner has an account."""
+    try:
+        with transaction.atomic():
+            invitation = (
+                StaffInvite.objects.select_for_update()
+                .filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True)
+                .first()
+            )
+            if invitation is None:
+                return None
+            user = get_user_model().objects.create_user(username, invitation.email, password)
+            member = StaffMember.objects.create(user=user, role=invitation.role, practitioner=invitation.practitioner)
+            member.agendas.set(invitation.agendas.all())
+            grant_admin_site(user, invitation.role)
+            invitation.accepted_at = now
+            invitation.save(update_fields=["accepted_at"])
+            audit.record(
+                request,
+                AuditEntry.Action.CREATE,
+                AuditEntry.ObjectType.STAFF,
+                actor=user,
+                object_id=user.pk,
+                detail=f"invitation {invitation.pk} accepted, role {invitation.role}",
+            )
+    except IntegrityError:  # the practitioner (or the username) was taken meanwhile
+        return None
+    return user
 
 
 def send_invitation(invitation: StaffInvite, link: str) -> None:
@@ -107,4 +143,4 @@ def change_member(member: StaffMember, *, role: str, practitioner: Practitioner 
             member.user.is_active = active
             member.user.save(update_fields=["is_active"])
             # A deactivated account's open sessions end at their next request.
-            StaffMember.objects.filter(pk=member.pk).update(session_generation=member.session_generation + 1)
+            StaffMember.objects.filter(pk=member.pk).update(session_generation=F("session_generation") + 1)

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout, user_login_failed
 from django.contrib.auth.forms import AuthenticationForm
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -212,20 +211,11 @@ def accept_invitation(request, token: str):
         return _page(request, "clinic_instance/workspace/invitation_invalid.html", status=404)
     form = InvitationForm(invite.email, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            invite = StaffInvite.objects.select_for_update().filter(pk=invite.pk, accepted_at__isnull=True).first()
-            if invite is None:
-                return _page(request, "clinic_instance/workspace/invitation_invalid.html", status=404)
-            user = get_user_model().objects.create_user(
-                form.cleaned_data["username"], invite.email, form.cleaned_data["password1"]
-            )
-            member = StaffMember.objects.create(user=user, role=invite.role, practitioner=invite.practitioner)
-            member.agendas.set(invite.agendas.all())
-            staff_accounts.grant_admin_site(user, invite.role)
-            invite.accepted_at = timezone.now()
-            invite.save(update_fields=["accepted_at"])
-            audit.record(request, AuditEntry.Action.CREATE, AuditEntry.ObjectType.STAFF, actor=user,
-                         object_id=user.pk, detail=f"invitation {invite.pk} accepted, role {invite.role}")  # fmt: skip
+        user = staff_accounts.accept_invitation(
+            invite, form.cleaned_data["username"], form.cleaned_data["password1"], now=timezone.now(), request=request
+        )
+        if user is None:
+            return _page(request, "clinic_instance/workspace/invitation_invalid.html", status=404)
         logout(request)
         request.session.cycle_key()
         request.session[PENDING_USER] = user.pk

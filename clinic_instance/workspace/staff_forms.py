@@ -24,8 +24,14 @@ class _AccessFields(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("role") == StaffMember.Role.PRACTITIONER and not cleaned.get("practitioner"):
-            self.add_error("practitioner", _("Choose the practitioner whose agenda this is."))
+        practitioner = cleaned.get("practitioner")
+        if cleaned.get("role") == StaffMember.Role.PRACTITIONER:
+            if practitioner is None:
+                self.add_error("practitioner", _("Choose the practitioner whose agenda this is."))
+            elif (
+                StaffMember.objects.filter(practitioner=practitioner).exclude(pk=self.initial.get("member_id")).exists()
+            ):
+                self.add_error("practitioner", _("Another account is already this practitioner."))
         return cleaned
 
 
@@ -36,11 +42,3 @@ class InviteForm(_AccessFields):
 
 class MemberForm(_AccessFields):
     active = forms.BooleanField(label=_("Active"), required=False, help_text=_("Inactive accounts cannot sign in."))
-
-    def clean_practitioner(self):
-        practitioner = self.cleaned_data.get("practitioner")
-        if practitioner is not None and self.initial.get("practitioner") != practitioner.pk:
-            taken = StaffMember.objects.filter(practitioner=practitioner).exclude(pk=self.initial.get("member_id"))
-            if taken.exists():
-                raise forms.ValidationError(_("Another account is already this practitioner."))
-        return practitioner

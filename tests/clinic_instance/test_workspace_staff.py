@@ -11,6 +11,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic_instance.models import StaffInvite, StaffMember
+from clinic_instance.models.staff import token_digest
 from tests.workspace import PASSWORD, sign_in, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,25 @@ def test_the_first_administrator_is_invited_from_the_command_line(clinic, inbox,
     anne = get_user_model().objects.get(username="anne")
     assert anne.is_staff and not anne.is_superuser and anne.staff_member.role == "admin"
     assert anne.has_perm("clinic_instance.change_clinic")
+
+
+def test_a_practitioner_has_one_account_however_many_invitations(admin_client, inbox, alice):
+    StaffInvite.objects.create(email="one@tilleuls.example", role="practitioner", practitioner=alice,
+                               token_digest=token_digest("first-token"),
+                               expires_at=timezone.now() + timezone.timedelta(days=1))  # fmt: skip
+    StaffInvite.objects.create(email="two@tilleuls.example", role="practitioner", practitioner=alice,
+                               token_digest=token_digest("second-token"),
+                               expires_at=timezone.now() + timezone.timedelta(days=1))  # fmt: skip
+    first = Client().post("/workspace/invitation/first-token/", {"username": "alice", "password1": PASSWORD,
+                                                                 "password2": PASSWORD})  # fmt: skip
+    assert first.status_code == 302
+    second = Client().post("/workspace/invitation/second-token/", {"username": "alice2", "password1": PASSWORD,
+                                                                   "password2": PASSWORD})  # fmt: skip
+    assert second.status_code == 404
+    assert not get_user_model().objects.filter(username="alice2").exists()
+    # And the invitation form says so before anything is sent.
+    response = admin_client.post(
+        "/workspace/staff/invite/",
+        {"email": "three@tilleuls.example", "role": "practitioner", "practitioner": alice.pk},
+    )
+    assert response.status_code == 200 and response.context["form"].errors["practitioner"]
