@@ -1,6 +1,6 @@
 """Read side of the agenda: load what the slot engine needs in a handful of queries."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,6 +18,17 @@ def clinic_timezone() -> ZoneInfo:
 
 def local_day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return datetime.combine(first, time(0), tz), datetime.combine(last + timedelta(days=1), time(0), tz)
+
+
+def local_datetime(day: date, at: time, tz: ZoneInfo) -> datetime | None:
+    """The instant of a local wall-clock time, or None when the clocks skip it (spring forward).
+
+    An ambiguous time (autumn) is its first occurrence.
+    """
+    moment = datetime.combine(day, at, tz)
+    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != datetime.combine(day, at):
+        return None
+    return moment
 
 
 def bookable_practitioners() -> QuerySet[Practitioner]:

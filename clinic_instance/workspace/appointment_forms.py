@@ -1,12 +1,10 @@
 """Forms of the booking and appointment pages: parse what staff typed; the rules live in staff_booking.py."""
 
-from datetime import datetime
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..availability import clinic_timezone
+from ..availability import clinic_timezone, local_datetime
 from ..forms import SlotChoiceField
 from ..models import Appointment, Practitioner, VisitReason
 from ..patient_details import (
@@ -23,8 +21,7 @@ from ..staff_booking import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 NEW_PATIENT = "new"
 
 
-def local_start(day, time) -> datetime:
-    return datetime.combine(day, time, clinic_timezone())
+NO_SUCH_TIME = _("This time does not exist: the clocks change that night.")
 
 
 class BookingForm(forms.Form):
@@ -78,7 +75,9 @@ class BookingForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("day") and data.get("time"):
-            data["start"] = local_start(data["day"], data["time"])
+            data["start"] = local_datetime(data["day"], data["time"], clinic_timezone())
+            if data["start"] is None:
+                self.add_error("time", NO_SUCH_TIME)
         if data.get("patient") == NEW_PATIENT:
             for field in ("first_name", "last_name", "birth_date", "phone"):
                 if not data.get(field) and field not in self.errors:
@@ -107,7 +106,9 @@ class MoveForm(forms.Form):
         data = super().clean()
         if data.get("start") is None and "start" not in self.errors:
             if data.get("day") and data.get("time"):
-                data["start"] = local_start(data["day"], data["time"])
+                data["start"] = local_datetime(data["day"], data["time"], clinic_timezone())
+                if data["start"] is None:
+                    self.add_error("time", NO_SUCH_TIME)
             elif not self.errors:
                 self.add_error("start", _("Choose a day and a time."))
         return data

@@ -1,31 +1,19 @@
 """Forms of the absences, schedules and visit reasons pages; the rules live in absences.py and schedule_editing.py."""
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..absences import AbsenceError, check_absence
-from ..availability import clinic_timezone
+from ..availability import clinic_timezone, local_datetime
 from ..models import Appointment, Practitioner, ScheduleException, VisitReason, WeeklyRange
 from ..schedule_editing import RangeRow, find_overlaps
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 MAX_PREVIEWED = 500  # ids carried from the preview to the confirmation
-
-
-def local_datetime(day: date, at: time, tz: ZoneInfo) -> datetime | None:
-    """The instant of a local wall-clock time, or None when the clocks skip it (spring forward).
-
-    An ambiguous time (autumn) is its first occurrence.
-    """
-    moment = datetime.combine(day, at, tz)
-    if moment.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None) != datetime.combine(day, at):
-        return None
-    return moment
 
 
 class AbsenceForm(forms.Form):

@@ -237,3 +237,20 @@ def test_the_page_offers_only_the_statuses_possible_now(client_of_sarah, alice, 
         sign_in(client_of_sarah, get_user_model().objects.get(username="sarah"))
         page = client_of_sarah.get(url(later_today.pk)).content.decode()
     assert 'value="arrived"' in page and 'value="no_show"' in page and 'value="done"' in page
+
+
+def test_a_time_the_clocks_skip_is_refused_and_summer_time_is_counted(client_of_sarah, alice, consultation):
+    appointment = make_appointment(alice, consultation, paris(2027, 3, 22, 9, 0), patient=make_patient())
+    skipped = client_of_sarah.post(
+        url(appointment.pk, "move"),
+        {"day": "2027-03-28", "time": "02:30", "force": "1"},  # Paris: 02:00 → 03:00 that night
+        headers={"Accept": "application/json"},
+    )
+    assert skipped.status_code == 400 and json.loads(skipped.content)["field"] == "time"
+    appointment.refresh_from_db()
+    assert appointment.start == paris(2027, 3, 22, 9, 0)
+    moved = client_of_sarah.post(
+        url(appointment.pk, "move"), {"day": "2027-03-30", "time": "09:00"}, headers={"Accept": "application/json"}
+    )
+    assert moved.status_code == 200, moved.content
+    assert json.loads(moved.content)["start"] == "2027-03-30T09:00:00+02:00"
