@@ -60,7 +60,7 @@ def data_retention(request: HttpRequest) -> HttpResponse:
         request,
         "clinic_instance/workspace/retention.html",
         {"form": form},
-        section="audit",
+        section="data-retention",
         status=400 if form.errors else 200,
     )
 
