@@ -5,10 +5,11 @@ not survive its owner's reaction), and keeps the current one.
 """
 
 import django_otp
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
-from django.shortcuts import redirect
+from django.contrib.auth import logout, update_session_auth_hash
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +18,7 @@ from .. import audit, two_factor
 from ..models import AuditEntry
 from . import sessions
 from .access import staff_required
-from .auth_forms import EnrollmentForm, PasswordConfirmationForm
+from .auth_forms import CheckedPasswordChangeForm, EnrollmentForm, PasswordConfirmationForm, locked_out
 from .rendering import render_workspace
 
 ACCOUNT = "clinic_instance/workspace/account.html"
@@ -30,11 +31,20 @@ def _security_change(request, detail: str) -> None:
                  detail=detail)  # fmt: skip
 
 
+def _wrong_password(request, confirm_form) -> HttpResponse:
+    """The account page again; once the account is locked out, the session ends too."""
+    if locked_out(request):
+        logout(request)
+        return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
+    context = _account_context(request, confirm_form=confirm_form)
+    return render_workspace(request, ACCOUNT, context, section="account", status=400)
+
+
 def _account_context(request, **extra) -> dict:
     return {
         "has_authenticator": two_factor.has_authenticator(request.user),
         "recovery_codes_left": two_factor.remaining_recovery_codes(request.user),
-        "confirm_form": PasswordConfirmationForm(request.user),
+        "confirm_form": PasswordConfirmationForm(request),
         **extra,
     }
 
@@ -49,7 +59,7 @@ def account(request):
 @require_http_methods(["GET", "POST"])
 @staff_required
 def change_password(request):
-    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
+    form = CheckedPasswordChangeForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         form.save()
         # The password hash changed: Django ends every other session; this one continues.
@@ -57,6 +67,9 @@ def change_password(request):
         _security_change(request, "password changed")
         messages.success(request, _("Your password is changed. Your other sessions are signed out."))
         return redirect("workspace:account")
+    if request.method == "POST" and locked_out(request):
+        logout(request)
+        return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
     return render_workspace(request, "clinic_instance/workspace/account_password.html", {"form": form},
                             section="account")  # fmt: skip
 
@@ -67,10 +80,9 @@ def change_password(request):
 def replace_authenticator(request):
     """Two posts: the password (shows a new key), then a code from the new app (switches to it)."""
     if "code" not in request.POST:
-        confirm_form = PasswordConfirmationForm(request.user, request.POST)
+        confirm_form = PasswordConfirmationForm(request, request.POST)
         if not confirm_form.is_valid():
-            return render_workspace(request, ACCOUNT, _account_context(request, confirm_form=confirm_form),
-                                    section="account", status=400)  # fmt: skip
+            return _wrong_password(request, confirm_form)
         device = two_factor.start_enrollment(request.user)
         return _enrollment_page(request, device, EnrollmentForm())
     form = EnrollmentForm(request.POST)
@@ -102,10 +114,9 @@ def _enrollment_page(request, device, form, status: int = 200):
 @require_POST
 @staff_required
 def new_recovery_codes(request):
-    confirm_form = PasswordConfirmationForm(request.user, request.POST)
+    confirm_form = PasswordConfirmationForm(request, request.POST)
     if not confirm_form.is_valid():
-        return render_workspace(request, ACCOUNT, _account_context(request, confirm_form=confirm_form),
-                                section="account", status=400)  # fmt: skip
+        return _wrong_password(request, confirm_form)
     codes = two_factor.replace_recovery_codes(request.user)
     _security_change(request, "recovery codes replaced")
     return render_workspace(request, "clinic_instance/workspace/recovery_codes.html",

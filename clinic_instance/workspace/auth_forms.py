@@ -1,7 +1,10 @@
 """Forms of the sign-in pages and the account page."""
 
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import get_user_model, password_validation, user_login_failed
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 CODE_WIDGET = forms.TextInput(
@@ -24,6 +27,24 @@ class EnrollmentForm(forms.Form):
     )
 
 
+def password_matches(request: HttpRequest, password: str) -> bool:
+    """The signed-in user's password, asked again: wrong answers count towards the lockout (django-axes).
+
+    Otherwise whoever holds a stolen session could guess the password at leisure.
+    """
+    credentials = {"username": request.user.get_username()}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        return False
+    if request.user.check_password(password):
+        return True
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    return False
+
+
+def locked_out(request: HttpRequest) -> bool:
+    return not AxesProxyHandler.is_allowed(request, {"username": request.user.get_username()})
+
+
 class PasswordConfirmationForm(forms.Form):
     """A sensitive change of one's own account asks for the password again."""
 
@@ -31,15 +52,29 @@ class PasswordConfirmationForm(forms.Form):
         label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
-    def __init__(self, user, *args, **kwargs):
-        self.user = user
+    def __init__(self, request: HttpRequest, *args, **kwargs):
+        self.request = request
         super().__init__(*args, **kwargs)
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if not password_matches(self.request, password):
             raise forms.ValidationError(_("This is not your password."), code="password_incorrect")
         return password
+
+
+class CheckedPasswordChangeForm(PasswordChangeForm):
+    """Django's form, with the old password checked as above."""
+
+    def __init__(self, request: HttpRequest, *args, **kwargs):
+        self.request = request
+        super().__init__(request.user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not password_matches(self.request, old_password):
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
 
 
 class InvitationForm(forms.Form):

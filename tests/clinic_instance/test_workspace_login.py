@@ -240,3 +240,21 @@ def test_roles_are_database_constraints(sarah):
 
     with transaction.atomic(), pytest.raises(IntegrityError):
         StaffMember.objects.filter(user=sarah).update(role="superuser")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/workspace/account/recovery-codes/", "password"),
+        ("/workspace/account/authenticator/", "password"),
+        ("/workspace/account/password/", "old_password"),
+    ],
+)
+def test_a_stolen_session_cannot_guess_the_password_on_the_account_pages(client, sarah, settings, path, field):
+    sign_in(client, sarah)
+    extra = {"new_password1": "another fine passphrase", "new_password2": "another fine passphrase"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(path, {field: "guess", **extra}).status_code in (200, 400)
+    assert client.post(path, {field: "guess", **extra}).status_code == 429
+    assert not signed_in(client)  # the session ended with the lockout
+    assert password_step(client).status_code == 429  # and the right password waits for the cool-off
