@@ -1,6 +1,8 @@
 """Signing in to the workspace: password, second factor, lockout, sessions — as attacks where it counts."""
 
 import re
+import time
+from unittest import mock
 
 import pytest
 import time_machine
@@ -258,3 +260,29 @@ def test_a_stolen_session_cannot_guess_the_password_on_the_account_pages(client,
     assert client.post(path, {field: "guess", **extra}).status_code == 429
     assert not signed_in(client)  # the session ended with the lockout
     assert password_step(client).status_code == 429  # and the right password waits for the cool-off
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_code_sent_twice_at_once_signs_in_once(clinic):
+    """django-otp's match_token locks the devices (select_for_update) while it verifies."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    sarah = staff_user("sarah", "secretary")
+    code = current_code(sarah)
+    original = TOTPDevice.verify_token
+
+    def slow_verify_token(device, token):
+        time.sleep(0.3)  # every request has read the device before any has spent the code
+        return original(device, token)
+
+    def verify():
+        try:
+            return two_factor.verify(sarah, code) is not None
+        finally:
+            connection.close()
+
+    with mock.patch.object(TOTPDevice, "verify_token", slow_verify_token), ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: verify(), range(3)))
+    assert results.count(True) == 1
