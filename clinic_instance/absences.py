@@ -166,11 +166,11 @@ def delete_absence(absence: ScheduleException, *, request: HttpRequest | None = 
     with transaction.atomic():
         audit.record(
             request,
-            AuditEntry.Action.CANCEL,
+            AuditEntry.Action.DELETE,
             AuditEntry.ObjectType.ABSENCE,
             object_id=absence.pk,
             practitioner_id=absence.practitioner_id,
-            detail=f"deleted {absence.kind} {_summary(absence.start, absence.end)}",
+            detail=f"{absence.kind} {_summary(absence.start, absence.end)}",
         )
         absence.delete()
 

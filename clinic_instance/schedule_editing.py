@@ -140,7 +140,7 @@ def delete_visit_reason(*, reason: VisitReason, practitioner: Practitioner, requ
         raise ScheduleError(_("Appointments use this visit reason: deactivate it instead."), code="in_use")
     try:
         with transaction.atomic():
-            _record_reason(request, AuditEntry.Action.UPDATE, reason, practitioner, "visit reason deleted")
+            _record_reason(request, AuditEntry.Action.DELETE, reason, practitioner, "visit reason deleted")
             reason.delete()
     except ProtectedError as error:  # an appointment booked meanwhile
         raise ScheduleError(_("Appointments use this visit reason: deactivate it instead."), code="in_use") from error

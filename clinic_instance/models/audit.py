@@ -19,6 +19,7 @@ class AuditEntry(models.Model):
         UPDATE = "update", _("changed")
         MOVE = "move", _("moved")
         CANCEL = "cancel", _("cancelled")
+        DELETE = "delete", _("deleted")
         STATUS = "status", _("changed the status")
         NOTE = "note", _("edited the private note")
         MERGE = "merge", _("merged")

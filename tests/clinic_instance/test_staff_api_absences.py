@@ -182,7 +182,7 @@ def test_deleting_gives_the_time_back_and_is_audited(api, alice):
     assert api.delete(f"{API}{absence.pk}/").status_code == 204
     assert not ScheduleException.objects.exists()
     entry = AuditEntry.objects.get()
-    assert (entry.action, entry.object_type, entry.object_id) == ("cancel", "absence", absence.pk)
+    assert (entry.action, entry.object_type, entry.object_id) == ("delete", "absence", absence.pk)
 
 
 def test_bobs_absences_are_not_found_by_id(api, bob, bobs_absence):

@@ -150,7 +150,7 @@ def test_deleting_an_absence_gives_the_time_back(client_of_sarah, alice):
     response = client_of_sarah.post(f"/workspace/absences/{absence.pk}/delete/")
     assert response["Location"] == ABSENCES
     assert not ScheduleException.objects.exists()
-    assert AuditEntry.objects.filter(object_type="absence", object_id=absence.pk, action="cancel").exists()
+    assert AuditEntry.objects.filter(object_type="absence", object_id=absence.pk, action="delete").exists()
 
 
 def test_the_list_shows_upcoming_absences_of_visible_practitioners_only(client_of_sarah, alice, bobs_things):
