@@ -42,7 +42,15 @@ def invite(request):
             invited_by=request.user, now=timezone.now(),
         )  # fmt: skip
         link = base_url(request).rstrip("/") + reverse("workspace:invitation", args=[token])
-        staff_accounts.send_invitation(invitation, link)
+        try:
+            staff_accounts.send_invitation(invitation, link)
+        except OSError:  # smtplib's errors are OSErrors: the server is down or refused the message
+            invitation.delete()
+            form.add_error(
+                None, _("The invitation could not be sent: the e-mail server did not accept it. Try again later.")
+            )
+            return render_workspace(request, "clinic_instance/workspace/staff_invite.html", {"form": form},
+                                    section="staff", status=503)  # fmt: skip
         audit.record(request, AuditEntry.Action.STAFF, AuditEntry.ObjectType.STAFF, object_id=invitation.pk,
                      detail=f"invitation sent, role {invitation.role}")  # fmt: skip
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})

@@ -174,3 +174,11 @@ def test_a_practitioner_has_one_account_however_many_invitations(admin_client, i
         {"email": "three@tilleuls.example", "role": "practitioner", "practitioner": alice.pk},
     )
     assert response.status_code == 200 and response.context["form"].errors["practitioner"]
+
+
+def test_an_invitation_the_mail_server_refuses_is_not_kept(admin_client, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens there
+    response = admin_client.post("/workspace/staff/invite/", {"email": "x@tilleuls.example", "role": "secretary"})
+    assert response.status_code == 503 and response.context["form"].non_field_errors()
+    assert not StaffInvite.objects.exists()
