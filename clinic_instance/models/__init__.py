@@ -1,6 +1,7 @@
 from .appointments import Appointment
 from .audit import AuditEntry
 from .federation import DirectoryRegistration, OutboxMessage
+from .messages import MessageTemplate, OutgoingMessage, SmsOptOut
 from .patients import Patient
 from .practice import Clinic, Practitioner, VisitReason
 from .schedules import ScheduleException, WeeklyRange
@@ -12,10 +13,13 @@ __all__ = [
     "CalendarFeed",
     "Clinic",
     "DirectoryRegistration",
+    "MessageTemplate",
     "OutboxMessage",
+    "OutgoingMessage",
     "Patient",
     "Practitioner",
     "ScheduleException",
+    "SmsOptOut",
     "StaffInvite",
     "StaffMember",
     "VisitReason",

@@ -11,6 +11,8 @@ class Patient(models.Model):
     birth_date = models.DateField(_("birth date"))
     phone = models.CharField(_("phone"), max_length=16, help_text=_("E.164, e.g. +33612345678"))
     email = models.EmailField(_("e-mail"), blank=True, max_length=254)
+    # The language messages to the patient are written in: the page's language when they booked.
+    language = models.CharField(_("language"), max_length=8, default="fr")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Set when the patient was erased (GDPR): identity blanked, appointments kept for statistics.

@@ -1,6 +1,6 @@
 """The practice itself: its booking policy, its practitioners and their visit reasons."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -17,6 +17,10 @@ SECTOR_CHOICES = [("", _("not given")), ("1", _("sector 1")), ("2", _("sector 2"
 
 def default_languages() -> list[str]:
     return ["fr"]
+
+
+def default_reminder_offsets() -> list[int]:
+    return [168, 24]
 
 
 class Clinic(models.Model):
@@ -72,6 +76,17 @@ class Clinic(models.Model):
         validators=[MaxValueValidator(24 * 14)],
         help_text=_("How long before an appointment patients can still cancel or move it online."),
     )
+    # Messages to patients (issue 6).
+    reminder_offsets_hours = models.JSONField(
+        _("reminders (hours before)"),
+        default=default_reminder_offsets,
+        blank=True,
+        help_text=_("e.g. [168, 24]: a week and a day before the appointment."),
+    )
+    sms_enabled = models.BooleanField(_("send SMS"), default=True)
+    email_enabled = models.BooleanField(_("send e-mails"), default=True)
+    quiet_hours_start = models.TimeField(_("no SMS from"), default=time(20, 0))
+    quiet_hours_end = models.TimeField(_("no SMS until"), default=time(8, 0))
     patient_retention_years = models.PositiveSmallIntegerField(
         _("patient data kept (years)"),
         default=3,

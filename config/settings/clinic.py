@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery.schedules import crontab
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, MIDDLEWARE, env
+from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, env
 
 INSTALLED_APPS = [
     *INSTALLED_APPS,
@@ -38,3 +38,17 @@ STAFF_IDLE_TIMEOUT = timedelta(minutes=env.integer("STAFF_IDLE_TIMEOUT_MINUTES",
 STAFF_INVITE_VALIDITY = timedelta(days=7)
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a second factor's key or recovery codes
 LOGIN_URL = "workspace:login"
+
+# Messages to patients (issue 6). SMS backends work like Django's e-mail backends.
+SMS_BACKEND = env.string(
+    "SMS_BACKEND",
+    "clinic_instance.sms.console.SmsBackend"
+    if env.boolean("DEBUG", False)
+    else "clinic_instance.sms.twilio.SmsBackend",
+)
+SMS_FILE_PATH = env.string("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
+TWILIO_ACCOUNT_SID = env.string("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env.string("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env.string("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = env.string("TWILIO_MESSAGING_SERVICE_SID", "")
+TWILIO_API_BASE_URL = env.string("TWILIO_API_BASE_URL", "")  # tests: a local stand-in for api.twilio.com
