@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import audit
@@ -72,7 +73,14 @@ def purge_now(request: HttpRequest) -> HttpResponse:
     report = purge_expired(timezone.now(), request=request)
     messages.success(
         request,
-        _("Purge done: %(patients)d patients erased, %(entries)d audit entries deleted.")
-        % {"patients": report.patients_erased, "entries": report.audit_entries_deleted},
+        _("Purge done: %(patients)s, %(entries)s.")
+        % {
+            "patients": ngettext("%(count)d patient erased", "%(count)d patients erased", report.patients_erased)
+            % {"count": report.patients_erased},
+            "entries": ngettext(
+                "%(count)d audit entry deleted", "%(count)d audit entries deleted", report.audit_entries_deleted
+            )
+            % {"count": report.audit_entries_deleted},
+        },
     )
     return redirect("workspace:data-retention")
