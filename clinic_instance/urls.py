@@ -21,6 +21,7 @@ urlpatterns = [
     path("appointment/<manage_token:token>/calendar.ics", views.calendar_file, name="calendar-file"),
     path("calendar/<str:token>.ics", calendar_feed_views.feed, name="calendar-feed"),
     path("workspace/", include("clinic_instance.workspace.urls")),
+    path("sms/", include("clinic_instance.sms.urls")),
     path("api/v1/", include("clinic_instance.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("i18n/", include("django.conf.urls.i18n")),
