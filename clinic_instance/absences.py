@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, patient_messages
 from .availability import clinic_timezone
 from .booking import BookingError, cancel_appointment, locked_agenda
 from .models import Appointment, AuditEntry, Practitioner, ScheduleException
@@ -157,6 +157,7 @@ def create_absence(
                 except BookingError:  # the patient cancelled it meanwhile: nothing left to do
                     continue
                 audit.record_appointment(request, AuditEntry.Action.CANCEL, appointment, detail=f"absence {absence.pk}")
+                patient_messages.queue_absence_messages(appointment, now=now)
                 cancelled.append(appointment)
     return absence, cancelled
 

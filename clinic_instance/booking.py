@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
+from . import patient_messages
 from .availability import available_slots, clinic_timezone, overlapping_appointments
 from .models import Appointment, Clinic, Patient, Practitioner, VisitReason
 from .patient_details import PatientDetails
@@ -97,13 +98,14 @@ def book_appointment(
             appointment = Appointment.objects.create(
                 practitioner=practitioner,
                 visit_reason=visit_reason,
-                patient=_find_or_create_patient(patient),
+                patient=_find_or_create_patient(patient, language=patient_messages.current_language()),
                 start=start,
                 end=start + visit_reason.duration,
                 source=source,
                 idempotency_key=idempotency_key or None,
                 request_fingerprint=request_fingerprint,
             )
+            patient_messages.queue_booking_messages(appointment, now=now)
     except IntegrityError as error:
         if idempotency_key:
             earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first()
@@ -123,16 +125,18 @@ def cancel_appointment(
     """Cancel a booked appointment; patients cannot once the clinic's cutoff has passed."""
     if by == Appointment.CancelledBy.PATIENT:
         _check_cutoff(appointment, now, _("It is too late to cancel this appointment online; please call the clinic."))
-    updated = Appointment.objects.filter(pk=appointment.pk, status=Appointment.Status.BOOKED).update(
-        status=Appointment.Status.CANCELLED,
-        cancelled_at=now,
-        cancelled_by=by,
-        cancellation_reason=reason[:300],
-        updated_at=now,
-    )
-    if not updated:
-        raise BookingError(_("This appointment can no longer be cancelled."), code="not_booked")
-    appointment.refresh_from_db()
+    with transaction.atomic():
+        updated = Appointment.objects.filter(pk=appointment.pk, status=Appointment.Status.BOOKED).update(
+            status=Appointment.Status.CANCELLED,
+            cancelled_at=now,
+            cancelled_by=by,
+            cancellation_reason=reason[:300],
+            updated_at=now,
+        )
+        if not updated:
+            raise BookingError(_("This appointment can no longer be cancelled."), code="not_booked")
+        appointment.refresh_from_db()
+        patient_messages.queue_cancellation_messages(appointment, now=now)
     return appointment
 
 
@@ -150,6 +154,7 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, now: da
         current.start = start
         current.end = start + current.visit_reason.duration
         current.save(update_fields=["start", "end", "updated_at"])
+        patient_messages.queue_change_messages(current, now=now)
     return current
 
 
@@ -283,8 +288,8 @@ def _lock_agenda(practitioner: Practitioner) -> None:
         Practitioner.objects.select_for_update().only("pk").get(pk=practitioner.pk)
 
 
-def _find_or_create_patient(details: PatientDetails) -> Patient:
-    """Reuse a patient only when every identifying detail matches exactly."""
+def _find_or_create_patient(details: PatientDetails, *, language: str | None = None) -> Patient:
+    """Reuse a patient only when every identifying detail matches exactly; a new one gets `language`."""
     existing = Patient.objects.filter(
         first_name__iexact=details.first_name,
         last_name__iexact=details.last_name,
@@ -300,6 +305,7 @@ def _find_or_create_patient(details: PatientDetails) -> Patient:
         birth_date=details.birth_date,
         phone=details.phone,
         email=details.email,
+        **({"language": language} if language else {}),
     )
 
 

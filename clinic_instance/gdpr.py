@@ -19,7 +19,7 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import audit
+from . import audit, patient_messages
 from .availability import clinic_timezone
 from .models import Appointment, AuditEntry, Clinic, Patient
 from .models.appointments import new_manage_token
@@ -113,6 +113,7 @@ def erase_patient(patient: Patient, *, now: datetime, request: HttpRequest | Non
             Appointment(pk=pk, manage_token=new_manage_token()) for pk in appointments.values_list("pk", flat=True)
         ]
         Appointment.objects.bulk_update(rotated, ["manage_token"], batch_size=500)
+        patient_messages.forget_patient_messages(patient)
         patient.first_name = patient.last_name = ERASED_NAME
         patient.birth_date = ERASED_BIRTH_DATE
         patient.phone = patient.email = ""

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-from . import booking
+from . import booking, patient_messages
 from .availability import available_slots, clinic_timezone, local_day_bounds, overlapping_appointments
 from .booking import BookingError, SlotTaken
 from .models import Appointment, Clinic, Patient, Practitioner, ScheduleException, VisitReason
@@ -142,6 +142,7 @@ def book_by_phone(
             source=Appointment.Source.PHONE,
             forced=forced,
         )
+        patient_messages.queue_booking_messages(appointment, now=now)
     return StaffBooking(appointment, created)
 
 
@@ -174,6 +175,7 @@ def move_appointment(
         current.start = start
         current.end = end
         current.save(update_fields=["practitioner", "start", "end", "forced", "updated_at"])
+        patient_messages.queue_change_messages(current, now=now)
     return current
 
 
