@@ -11,19 +11,24 @@ Defaults are English source strings translated by gettext: rendered under
 translation.override(language) they come out in the patient's language.
 """
 
+import logging
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Node, TemplateSyntaxError
 from django.template.base import FilterExpression, TextNode, Variable, VariableNode
 from django.template.defaulttags import CommentNode, IfNode
-from django.utils import translation
+from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .availability import clinic_timezone
 from .models import MessageTemplate
 from .models.messages import Channel, Kind
 
+logger = logging.getLogger("openrdv.messages")
 # What a template may name: plain strings, computed for each message.
 CONTEXT_NAMES = ("clinic", "date", "time", "practitioner", "manage_url", "clinic_phone")
 ALLOWED_NODES = (TextNode, VariableNode, IfNode, CommentNode)
@@ -35,6 +40,7 @@ SMS_NAME_LENGTH = 40
 # The kinds this module words; waiting-list offers and verification codes are worded where they are sent.
 EDITABLE_KINDS = (Kind.CONFIRMATION, Kind.REMINDER, Kind.CHANGE, Kind.CANCELLATION, Kind.ABSENCE)
 LANGUAGES = ("fr", "en")
+SAMPLE_START = datetime(2027, 3, 1, 9, 20, tzinfo=ZoneInfo("Europe/Paris"))
 
 _ENGINE = Engine(libraries={}, autoescape=False, debug=False, string_if_invalid="")
 _ALLOWED_FILTER_FUNCTIONS = {
@@ -155,12 +161,42 @@ def render(source: str, context: dict[str, str]) -> str:
 
 def render_message(kind: str, channel: str, language: str, context: dict[str, str]) -> Rendered:
     """The subject and body of one message, in `language` (dates in `context` are already localised)."""
-    subject, body = template_source(kind, channel, language)
     if channel == Channel.SMS:
         context = {**context, **{name: _cut(context.get(name, "")) for name in ("clinic", "practitioner")}}
+    subject, body = template_source(kind, channel, language)
+    try:
+        return _render_pair(subject, body, context, language)
+    except TemplateSyntaxError:  # saved around the workspace's check (the admin, the shell): the default
+        logger.warning("message template %s/%s/%s does not render; default used", kind, channel, language)
+        return _render_pair(*default_source(kind, channel, language), context, language)
+
+
+def _render_pair(subject: str, body: str, context: dict[str, str], language: str) -> Rendered:
     with translation.override(language):
         # A subject is one line: a template's line breaks must not reach the mail headers.
         return Rendered(subject=" ".join(render(subject, context).split()), body=render(body, context))
+
+
+def date_and_time(moment: datetime, language: str) -> dict[str, str]:
+    """`moment` as a message writes it, in the clinic's zone: "lundi 1 mars 2027" and "09:20"."""
+    local = moment.astimezone(clinic_timezone())
+    with translation.override(language):
+        weekday = dateformat.format(local, "l")
+        if language == "fr":  # the catalogue capitalises days for headings; French writes them in lower case
+            weekday = weekday.lower()
+        return {"date": f"{weekday} {dateformat.format(local, 'j F Y')}", "time": dateformat.format(local, "H:i")}
+
+
+def sample_context(language: str, *, clinic_name: str, clinic_phone: str, base_url: str) -> dict[str, str]:
+    """What the workspace's preview renders: this clinic, an invented appointment, a link that leads nowhere."""
+    with translation.override(language):
+        return {
+            "clinic": clinic_name,
+            **date_and_time(SAMPLE_START, language),
+            "practitioner": _("Dr Camille Martin"),
+            "manage_url": f"{base_url}/appointment/{'x' * 43}/",
+            "clinic_phone": clinic_phone,
+        }
 
 
 def check_template(source: str) -> None:

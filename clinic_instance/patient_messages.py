@@ -20,14 +20,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import dateformat, translation
+from django.utils import translation
 from icalendar import Calendar
 
 from config.federation_node import base_url
 
-from .availability import clinic_timezone
 from .calendar_file import appointment_ics
-from .message_templates import render_message
+from .message_templates import date_and_time, render_message
 from .models import Appointment, Clinic, OutgoingMessage, Patient, SmsOptOut
 from .models.messages import Channel, Kind
 
@@ -60,19 +59,13 @@ def manage_url(appointment: Appointment) -> str:
 def message_context(appointment: Appointment, language: str, clinic: Clinic | None = None) -> dict[str, str]:
     """The six strings a template may use, in `language`; nothing medical is among them."""
     clinic = clinic or Clinic.load()
-    start = appointment.start.astimezone(clinic_timezone())
-    with translation.override(language):
-        weekday = dateformat.format(start, "l")
-        if language == "fr":  # the catalogue capitalises days for headings; French writes them in lower case
-            weekday = weekday.lower()
-        return {
-            "clinic": clinic.name,
-            "date": f"{weekday} {dateformat.format(start, 'j F Y')}",
-            "time": dateformat.format(start, "H:i"),
-            "practitioner": appointment.practitioner.name,
-            "manage_url": manage_url(appointment),
-            "clinic_phone": clinic.phone,
-        }
+    return {
+        "clinic": clinic.name,
+        **date_and_time(appointment.start, language),
+        "practitioner": appointment.practitioner.name,
+        "manage_url": manage_url(appointment),
+        "clinic_phone": clinic.phone,
+    }
 
 
 def queue_booking_messages(appointment: Appointment, *, now: datetime) -> None:
