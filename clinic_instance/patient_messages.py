@@ -216,9 +216,7 @@ def _calendar_file(appointment: Appointment, context: dict[str, str], language: 
 
 
 def _wake_dispatcher() -> None:
-    """Ask the dispatcher to look at the outbox once this transaction commits (beat catches up otherwise)."""
-    try:
-        from .dispatch import wake_dispatcher_on_commit
-    except ImportError:  # the dispatcher lands in its own change (issue 6); beat delivers meanwhile
-        return
+    """Ask a worker to look at the outbox once this transaction commits (never raises; beat catches up)."""
+    from .tasks import wake_dispatcher_on_commit  # tasks imports gdpr, which imports this module
+
     wake_dispatcher_on_commit()

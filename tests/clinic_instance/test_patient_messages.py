@@ -268,3 +268,11 @@ def test_offsets_are_hours_so_across_the_change_to_summer_time_a_reminder_comes_
     assert reminder.due_at == paris(2027, 3, 27, 8, 20)  # winter time: 72 hours, not 3 days, before
     assert appointment.start.astimezone(UTC) - reminder.due_at == timedelta(hours=72)
     assert "mardi 30 mars 2027" in reminder.body and "09:20" in reminder.body
+
+
+def test_a_booking_wakes_the_dispatcher_only_once_committed(
+    alice, consultation, now, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        book(alice, consultation, MONDAY_15_9, now)
+    assert [callback.__module__ for callback in callbacks] == ["clinic_instance.tasks"]
