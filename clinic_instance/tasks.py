@@ -1,10 +1,17 @@
 """Celery tasks of the clinic instance."""
 
-from celery import shared_task
+import logging
+
+from celery import current_app, shared_task
+from django.db import transaction
 from django.utils import timezone
 
+from .dispatch import dispatch_due
 from .gdpr import purge_expired
 from .publication import deliver_due
+
+logger = logging.getLogger("openrdv.messages")
+WAKE_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 
 
 @shared_task
@@ -19,3 +26,29 @@ def purge_expired_data() -> dict:
     """The nightly GDPR purge: erase patients past the retention period, delete expired audit entries."""
     report = purge_expired(now=timezone.now())
     return {"patients_erased": report.patients_erased, "audit_entries_deleted": report.audit_entries_deleted}
+
+
+@shared_task
+def send_due_messages() -> int:
+    """Send the messages to patients that are due (beat every minute, and a wake-up after queuing)."""
+    return dispatch_due()
+
+
+def wake_dispatcher_on_commit() -> None:
+    """Once the current transaction commits, ask a worker to send what it queued.
+
+    Never raises, so a booking never depends on the broker: when Redis is down
+    the messages wait in the outbox for beat's next run (or the next wake-up).
+    """
+    transaction.on_commit(_wake_dispatcher)
+
+
+def _wake_dispatcher() -> None:
+    # A connection of its own, tried once and briefly: a publish through the app's pool
+    # retries a broker that is down for ever, which would hang the request that booked.
+    try:
+        with current_app.connection_for_write(transport_options=WAKE_TRANSPORT_OPTIONS) as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+            send_due_messages.apply_async(connection=connection, retry=False)
+    except Exception as error:  # kombu's OperationalError, redis' errors, a refused socket…
+        logger.warning("messages: could not wake the dispatcher (%s); beat will send them", type(error).__name__)
