@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from . import account_views, agenda_urls, appointment_urls, auth_views, patient_urls, schedule_urls, staff_views
+from . import (
+    account_views,
+    agenda_urls,
+    appointment_urls,
+    auth_views,
+    message_template_urls,
+    patient_urls,
+    schedule_urls,
+    staff_views,
+)
 
 app_name = "workspace"
 
@@ -26,4 +35,5 @@ urlpatterns = [
     *appointment_urls.urlpatterns,
     *patient_urls.urlpatterns,
     *schedule_urls.urlpatterns,
+    *message_template_urls.urlpatterns,
 ]

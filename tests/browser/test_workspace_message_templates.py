@@ -9,11 +9,6 @@ from tests.workspace import browser_sign_in, staff_user
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _message_template_pages(settings):
-    settings.ROOT_URLCONF = "tests.message_template_urlconf"
-
-
 def test_an_administrator_edits_the_french_sms_reminder_and_sees_the_preview(page: Page, live_server, agenda):
     browser_sign_in(page, live_server, staff_user("anne", "admin"))
     page.goto(f"{live_server.url}/workspace/messages/")

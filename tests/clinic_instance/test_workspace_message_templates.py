@@ -5,7 +5,7 @@ import pytest
 from clinic_instance.models import AuditEntry, MessageTemplate
 from tests.workspace import sign_in, staff_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.message_template_urlconf")]
+pytestmark = pytest.mark.django_db
 
 PAGE = "/workspace/messages/reminder/sms/fr/"
 
