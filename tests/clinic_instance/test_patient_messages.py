@@ -276,3 +276,15 @@ def test_a_booking_wakes_the_dispatcher_only_once_committed(
     with django_capture_on_commit_callbacks() as callbacks:
         book(alice, consultation, MONDAY_15_9, now)
     assert [callback.__module__ for callback in callbacks] == ["clinic_instance.tasks"]
+
+
+def test_a_french_patient_reads_french_and_an_english_one_english(alice, consultation, now):
+    with translation.override("fr"):
+        book(alice, consultation, MONDAY_15_9, now)
+    with translation.override("en"):
+        book(alice, consultation, MONDAY_15_9 + timedelta(hours=1), now,
+             patient=PatientDetails("Ann", "Smith", date(1990, 1, 2), "+33622222222", ""))  # fmt: skip
+    french = OutgoingMessage.objects.get(kind="confirmation", channel="sms", recipient="+33612345678")
+    english = OutgoingMessage.objects.get(kind="confirmation", channel="sms", recipient="+33622222222")
+    assert french.language == "fr" and "RDV confirmé" in french.body and "lundi 15 mars 2027" in french.body
+    assert english.language == "en" and "appointment confirmed" in english.body and "10:00" in english.body
