@@ -22,12 +22,10 @@ logger = logging.getLogger("openrdv.federation")
 def _deliver_soon() -> None:
     if not settings.REDIS_URL:
         return  # no broker: `manage.py federation_deliver` (or beat) sends them
-    from .tasks import deliver_outbox
+    from .tasks import deliver_outbox, send_soon
 
-    try:
-        deliver_outbox.apply_async(retry=False)
-    except Exception:  # the broker is down: beat or the next change will deliver
-        logger.warning("federation: could not ask for a delivery now", exc_info=True)
+    if not send_soon(deliver_outbox):  # the broker is down: beat or the next change will deliver
+        logger.warning("federation: could not ask for a delivery now")
 
 
 @receiver(post_save, sender=Practitioner, dispatch_uid="publish-practitioner")

@@ -44,11 +44,21 @@ def wake_dispatcher_on_commit() -> None:
 
 
 def _wake_dispatcher() -> None:
-    # A connection of its own, tried once and briefly: a publish through the app's pool
-    # retries a broker that is down for ever, which would hang the request that booked.
+    if not send_soon(send_due_messages):
+        logger.warning("messages: could not wake the dispatcher; beat will send them")
+
+
+def send_soon(task) -> bool:
+    """Queue `task` now if the broker answers at once; False (never an exception) if it does not.
+
+    A connection of its own, tried once and briefly: a publish through the app's pool
+    retries a broker that is down for ever, which would hang the request that called it.
+    """
     try:
         with current_app.connection_for_write(transport_options=WAKE_TRANSPORT_OPTIONS) as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
-            send_due_messages.apply_async(connection=connection, retry=False)
+            task.apply_async(connection=connection, retry=False)
     except Exception as error:  # kombu's OperationalError, redis' errors, a refused socket…
-        logger.warning("messages: could not wake the dispatcher (%s); beat will send them", type(error).__name__)
+        logger.warning("could not queue %s (%s)", task.name, type(error).__name__)
+        return False
+    return True

@@ -364,3 +364,26 @@ def test_a_broker_that_is_down_never_breaks_the_transaction_that_queued(now, cap
     assert "could not wake the dispatcher" in caplog.text and "+336" not in caplog.text
     assert dispatch_due("beat", now=now) == 1  # beat's next run sends it
     assert sent_references() == [f"message-{message.pk}"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_profile_saved_while_the_broker_is_down_does_not_wait_for_it(settings, caplog):
+    """The federation's post-commit delivery uses the same one-try wake-up (a plain publish waits for ever)."""
+    import time as clock
+
+    from clinic_instance.models import DirectoryRegistration, OutboxMessage
+    from tests.factories import make_practitioner
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/10"  # a broker is configured, and down
+    make_clinic()
+    DirectoryRegistration.objects.create(base_url="https://annuaire.example", name="Annuaire", status="approved")
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with celery_broker(f"redis://127.0.0.1:{port}/10"):
+        started = clock.monotonic()
+        make_practitioner("Alice", "Durand", specialty_code="medecine-generale")
+        took = clock.monotonic() - started
+    assert took < 5
+    assert OutboxMessage.objects.filter(delivered_at__isnull=True).exists()  # delivered later by beat
+    assert "could not ask for a delivery now" in caplog.text
