@@ -3,7 +3,8 @@
 Each node is its own process with its own SQLite database, keys and address
 (under var/demo/ by default); the instances register with the directory and
 publish their practitioners through the protocol, over HTTP. Beside each
-instance, `federation_deliver --loop` stands in for its Celery worker.
+instance, `federation_deliver --loop` and `send_messages --loop` stand in for its Celery worker;
+messages to patients are written to files under the data folder (mail/, sms/).
 """
 
 import os
@@ -49,6 +50,11 @@ class DemoNode:
             "DJANGO_RUNSERVER_HIDE_WARNING": "true",
             # Demo accounts sign in with a password alone; production asks for an authenticator's code.
             "STAFF_TWO_FACTOR_REQUIRED": "false",
+            # Messages to patients land in files under the data folder (no SMTP server, no Twilio).
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(self.data_dir / "mail" / self.name),
+            "SMS_BACKEND": "clinic_instance.sms.file.SmsBackend",
+            "SMS_FILE_PATH": str(self.data_dir / "sms" / self.name),
         }
         # The role picks the settings; no broker in the demo (delivery loops instead).
         for name in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
@@ -105,6 +111,7 @@ def serve(network: list[DemoNode], write) -> None:
             done = clinic.manage("federation_register", directory.url, check=False)
             write((done.stdout or done.stderr).strip().splitlines()[0])
             processes.append(clinic.spawn("federation_deliver", "--loop", "1"))
+            processes.append(clinic.spawn("send_messages", "--loop", "5"))
         write("The network is up; Ctrl-C stops it.")
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)

@@ -3,6 +3,7 @@
 import logging
 
 from celery import current_app, shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,6 +45,8 @@ def wake_dispatcher_on_commit() -> None:
 
 
 def _wake_dispatcher() -> None:
+    if not settings.REDIS_URL:
+        return  # no broker (the demo): `manage.py send_messages --loop` sends them
     if not send_soon(send_due_messages):
         logger.warning("messages: could not wake the dispatcher; beat will send them")
 

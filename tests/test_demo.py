@@ -205,7 +205,12 @@ def demo_network(tmp_path_factory):
             except requests.RequestException:
                 pass
             time.sleep(0.5)
-        yield {"demo": demo, "directory": directory, "clinics": [f"http://127.0.0.1:{base_port + i}" for i in (1, 2)]}
+        yield {
+            "demo": demo,
+            "directory": directory,
+            "clinics": [f"http://127.0.0.1:{base_port + i}" for i in (1, 2)],
+            "data_dir": data_dir,
+        }
     finally:
         if demo.poll() is None:
             demo.terminate()
@@ -225,6 +230,36 @@ def test_the_demo_network_federates_two_instances_into_the_directory(demo_networ
     assert hand_off.headers["Location"].startswith(f"{tilleuls}/book/")
     next_slot = requests.get(f"{chenes}/api/v1/practitioners/1/next-slot/", headers={"Origin": directory}, timeout=10)
     assert next_slot.json()["start"] and next_slot.headers["Access-Control-Allow-Origin"] == directory
+
+
+def test_the_demo_writes_its_messages_to_patients_into_files(demo_network):
+    tilleuls = demo_network["clinics"][0]
+    practitioner = requests.get(f"{tilleuls}/api/v1/practitioners/", timeout=10).json()[0]
+    reason = next(r for r in practitioner["visit_reasons"] if r["patients"] == "all")
+    start = requests.get(
+        f"{tilleuls}/api/v1/slots/",
+        params={"practitioner": practitioner["id"], "visit_reason": reason["id"],
+                "from": TODAY + timedelta(days=3), "to": TODAY + timedelta(days=20)},
+        timeout=10,
+    ).json()["slots"][0]["start"]  # fmt: skip
+    patient = {"first_name": "Lou", "last_name": "Demo", "birth_date": "1990-01-01", "phone": "+33687654321",
+               "email": "lou@example.org"}  # fmt: skip
+    booked = requests.post(
+        f"{tilleuls}/api/v1/appointments/",
+        json={"practitioner": practitioner["id"], "visit_reason": reason["id"], "start": start, "patient": patient},
+        timeout=30,
+    )
+    assert booked.status_code == 201
+    # The e-mail (SMS wait for the end of the clinic's quiet hours, 20:00-08:00, whenever this runs).
+    mail_dir = demo_network["data_dir"] / "mail" / "tilleuls"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        written = [path.read_text() for path in mail_dir.glob("*.log")] if mail_dir.exists() else []
+        if any("To: lou@example.org" in text and "text/calendar" in text for text in written):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("no confirmation e-mail was written by the demo's send_messages loop")
 
 
 def test_stopping_the_demo_stops_every_server(demo_network):

@@ -39,7 +39,11 @@ class Command(BaseCommand):
                 f"{'  staff workspace:':<30}{clinic.url}/workspace/   ({ADMIN[0]}, {DEMO_SECRETARY} or a practitioner's"
                 f" last name, e.g. {PRACTICES[clinic.name]['away'].lower()} / {ADMIN[1]})"
             )
-        lines += [f"Data (SQLite, keys):          {Path(data_dir).resolve()}", ""]
+        lines += [
+            f"Data (SQLite, keys):          {Path(data_dir).resolve()}",
+            f"Messages to patients:         {Path(data_dir).resolve()}/mail/ and sms/ (files, nothing is sent)",
+            "",
+        ]
         self.stdout.write("\n".join(lines))
         if not no_serve:
             serve(network, self.stdout.write)
