@@ -13,6 +13,7 @@ from .publication import deliver_due
 
 logger = logging.getLogger("openrdv.messages")
 WAKE_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+WAKE_EXPIRES_SECONDS = 300
 
 
 @shared_task
@@ -60,7 +61,8 @@ def send_soon(task) -> bool:
     try:
         with current_app.connection_for_write(transport_options=WAKE_TRANSPORT_OPTIONS) as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
-            task.apply_async(connection=connection, retry=False)
+            # A wake-up nobody took within minutes is stale: beat has run since.
+            task.apply_async(connection=connection, retry=False, expires=WAKE_EXPIRES_SECONDS)
     except Exception as error:  # kombu's OperationalError, redis' errors, a refused socket…
         logger.warning("could not queue %s (%s)", task.name, type(error).__name__)
         return False
