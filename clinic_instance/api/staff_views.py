@@ -27,7 +27,9 @@ from ..staff_access import (
     visible_practitioners,
 )
 from ..workspace.appointment_views import local_moment
+from .errors import booking_error_response
 from .staff_auth import StaffAPIMixin
+from .staff_common import agenda_busy, conflict
 from .staff_serializers import (
     AppointmentQuerySerializer,
     CancelSerializer,
@@ -54,16 +56,10 @@ CHANGE_RESPONSES = {
 def _refused(error: Exception) -> Response:
     """The same answers as the public API: 400 naming the field, 409 for a taken slot, 503 when busy."""
     if isinstance(error, AgendaBusy):
-        return Response(
-            {"detail": _("The agenda is busy right now; please try again."), "code": "busy"},
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": "1"},
-        )
+        return agenda_busy()
     if isinstance(error, SlotTaken):
-        return Response({"detail": error.message, "code": error.code}, status=status.HTTP_409_CONFLICT)
-    if error.field:
-        return Response({error.field: [error.message], "code": error.code}, status=status.HTTP_400_BAD_REQUEST)
-    return Response({"detail": error.message, "code": error.code}, status=status.HTTP_400_BAD_REQUEST)
+        return conflict(error.message, error.code)
+    return booking_error_response(error)
 
 
 def _render(appointment: Appointment) -> Response:

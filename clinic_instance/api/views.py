@@ -28,6 +28,7 @@ from ..manage_links import appointment_or_404
 from ..models import Appointment, Practitioner, VisitReason
 from ..patient_details import PatientDetails
 from ..slots import SlotRangeError
+from .errors import booking_error_response
 from .serializers import (
     AppointmentRequestSerializer,
     BookedAppointmentSerializer,
@@ -164,7 +165,7 @@ class AppointmentCreateView(APIView):
         except booking.SlotTaken as error:
             return _taken_response(error, practitioner, visit_reason, data["start"])
         except booking.BookingError as error:
-            return _error_response(error)
+            return booking_error_response(error)
         except booking.AgendaBusy:
             return _busy_response()
         return Response(BookedAppointmentSerializer(result.appointment).data, status=status.HTTP_201_CREATED)
@@ -172,12 +173,6 @@ class AppointmentCreateView(APIView):
 
 def _fingerprint(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _error_response(error: booking.BookingError) -> Response:
-    if error.field:
-        return Response({error.field: [error.message], "code": error.code}, status=status.HTTP_400_BAD_REQUEST)
-    return Response({"detail": error.message, "code": error.code}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _taken_response(error, practitioner, visit_reason, start) -> Response:
@@ -218,7 +213,7 @@ class CancelAppointmentView(APIView):
         try:
             appointment = booking.cancel_appointment(appointment=appointment, now=timezone.now())
         except booking.BookingError as error:
-            return _error_response(error)
+            return booking_error_response(error)
         return Response(ManagedAppointmentSerializer(appointment, context=_manage_context(appointment)).data)
 
 
@@ -239,7 +234,7 @@ class RescheduleAppointmentView(APIView):
         except booking.SlotTaken as error:
             return _taken_response(error, appointment.practitioner, appointment.visit_reason, start)
         except booking.BookingError as error:
-            return _error_response(error)
+            return booking_error_response(error)
         except booking.AgendaBusy:
             return _busy_response()
         return Response(ManagedAppointmentSerializer(appointment, context=_manage_context(appointment)).data)
