@@ -23,11 +23,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import audit, staff_accounts, two_factor
-from ..models import AuditEntry, Clinic, StaffInvite, StaffMember
+from ..models import AuditEntry, StaffInvite, StaffMember
 from ..models.staff import token_digest
 from . import sessions
 from .access import staff_required
 from .auth_forms import CodeForm, EnrollmentForm, InvitationForm
+from .rendering import render_workspace
 
 PENDING_USER = "workspace_pending_user"
 PENDING_SINCE = "workspace_pending_since"
@@ -39,12 +40,6 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 @staff_required
 def home(request):
     return redirect("workspace:agenda")
-
-
-def _page(request: HttpRequest, template: str, context: dict | None = None, status: int = 200) -> HttpResponse:
-    response = render(request, template, {"clinic": Clinic.load(), **(context or {})}, status=status)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -81,7 +76,7 @@ def login_view(request):
         form.add_error(None, form.get_invalid_login_error())
     if getattr(request, "workspace_session_expired", False):
         messages.info(request, _("You were signed out after a period of inactivity or a security change."))
-    return _page(request, "clinic_instance/workspace/login.html", {"form": form, "next": next_url})
+    return render_workspace(request, "clinic_instance/workspace/login.html", {"form": form, "next": next_url})
 
 
 def _pending_user(request: HttpRequest):
@@ -120,7 +115,7 @@ def second_factor(request):
         if _locked(request, user):
             return _lockout_page(request)
         form.add_error("code", _("This code is not valid. Check your phone's time, or use a recovery code."))
-    return _page(request, "clinic_instance/workspace/login_code.html", {"form": form})
+    return render_workspace(request, "clinic_instance/workspace/login_code.html", {"form": form})
 
 
 @never_cache
@@ -143,10 +138,12 @@ def enroll(request):
             next_url = _finish(request, user, two_factor.confirmed_authenticator(user))
             audit.record(request, AuditEntry.Action.SECURITY, AuditEntry.ObjectType.STAFF, object_id=user.pk,
                          detail="authenticator set up")  # fmt: skip
-            return _page(request, "clinic_instance/workspace/recovery_codes.html", {"codes": codes, "next": next_url})
+            return render_workspace(
+                request, "clinic_instance/workspace/recovery_codes.html", {"codes": codes, "next": next_url}
+            )
         user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
         form.add_error("code", _("This code is not valid. Check that your phone's time is right and try again."))
-    return _page(
+    return render_workspace(
         request,
         "clinic_instance/workspace/login_enroll.html",
         {"form": form, "qr_code": two_factor.qr_code_svg(device), "secret": two_factor.secret_of(device)},
@@ -208,14 +205,14 @@ def _valid_invite(token: str) -> StaffInvite | None:
 def accept_invitation(request, token: str):
     invite = _valid_invite(token)
     if invite is None:
-        return _page(request, "clinic_instance/workspace/invitation_invalid.html", status=404)
+        return render_workspace(request, "clinic_instance/workspace/invitation_invalid.html", status=404)
     form = InvitationForm(invite.email, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = staff_accounts.accept_invitation(
             invite, form.cleaned_data["username"], form.cleaned_data["password1"], now=timezone.now(), request=request
         )
         if user is None:
-            return _page(request, "clinic_instance/workspace/invitation_invalid.html", status=404)
+            return render_workspace(request, "clinic_instance/workspace/invitation_invalid.html", status=404)
         logout(request)
         request.session.cycle_key()
         request.session[PENDING_USER] = user.pk
@@ -224,4 +221,4 @@ def accept_invitation(request, token: str):
         if settings.STAFF_TWO_FACTOR_REQUIRED:
             return redirect("workspace:login-enroll")
         return redirect(_finish(request, user, device=None))
-    return _page(request, "clinic_instance/workspace/invitation.html", {"form": form, "invite": invite})
+    return render_workspace(request, "clinic_instance/workspace/invitation.html", {"form": form, "invite": invite})
