@@ -33,9 +33,9 @@ class NextSlotSerializer(serializers.Serializer):
     booking_url = serializers.URLField()
 
 
-class SlotQuerySerializer(serializers.Serializer):
-    practitioner = serializers.IntegerField(min_value=1)
-    visit_reason = serializers.IntegerField(min_value=1)
+class DayRangeSerializer(serializers.Serializer):
+    """`from` and `to`, local days included, MAX_DAYS at most."""
+
     to = serializers.DateField()
 
     def get_fields(self):
@@ -49,6 +49,11 @@ class SlotQuerySerializer(serializers.Serializer):
         if (attrs["to"] - attrs["from"]).days + 1 > MAX_DAYS:
             raise serializers.ValidationError({"to": _("A range covers at most %(days)d days.") % {"days": MAX_DAYS}})
         return attrs
+
+
+class SlotQuerySerializer(DayRangeSerializer):
+    practitioner = serializers.IntegerField(min_value=1)
+    visit_reason = serializers.IntegerField(min_value=1)
 
 
 class LocalDateTimeField(serializers.DateTimeField):

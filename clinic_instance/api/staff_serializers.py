@@ -4,9 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import Appointment, Patient, Practitioner, StaffMember, VisitReason
-from ..slots import MAX_DAYS
 from ..staff_booking import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
-from .serializers import LocalDateTimeField, PatientInputSerializer
+from .serializers import DayRangeSerializer, LocalDateTimeField, PatientInputSerializer
 
 
 class StaffVisitReasonSerializer(serializers.ModelSerializer):
@@ -65,21 +64,8 @@ class StaffAppointmentSerializer(serializers.ModelSerializer):
         return {"id": appointment.visit_reason_id, "name": appointment.visit_reason.name}
 
 
-class AppointmentQuerySerializer(serializers.Serializer):
+class AppointmentQuerySerializer(DayRangeSerializer):
     practitioner = serializers.IntegerField(min_value=1, required=False)
-    to = serializers.DateField()
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["from"] = serializers.DateField()  # a Python keyword, so declared here
-        return fields
-
-    def validate(self, attrs):
-        if attrs["to"] < attrs["from"]:
-            raise serializers.ValidationError({"to": _("The end of the range is before its start.")})
-        if (attrs["to"] - attrs["from"]).days + 1 > MAX_DAYS:
-            raise serializers.ValidationError({"to": _("A range covers at most %(days)d days.") % {"days": MAX_DAYS}})
-        return attrs
 
 
 class PhoneBookingSerializer(serializers.Serializer):
