@@ -11,10 +11,16 @@ from django.http import Http404
 
 from .models import Appointment, Patient, Practitioner, StaffMember
 
+REQUEST_MEMBER = "_workspace_staff_member"
+
 
 def staff_member(user: AbstractBaseUser) -> StaffMember | None:
     if not user.is_authenticated or not user.is_active:
         return None
+    # The workspace's door (workspace/access.py) already loaded it for this request's user.
+    loaded = getattr(user, REQUEST_MEMBER, None)
+    if loaded is not None:
+        return loaded
     return StaffMember.objects.filter(user=user).select_related("practitioner").first()
 
 

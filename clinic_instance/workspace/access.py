@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from ..models import StaffMember
+from ..staff_access import REQUEST_MEMBER
 from .sessions import GENERATION_KEY
 
 
@@ -27,6 +28,7 @@ def signed_in_member(request: HttpRequest) -> StaffMember | None:
         return None
     if settings.STAFF_TWO_FACTOR_REQUIRED and not user.is_verified():
         return None
+    setattr(user, REQUEST_MEMBER, member)  # staff_access need not load it again in this request
     return member
 
 
