@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
-from .models import Appointment, Clinic, Practitioner, ScheduleException, VisitReason
+from .models import Appointment, Clinic, Practitioner, ScheduleException, VisitReason, WaitlistOffer
 from .models.practice import LONGEST_VISIT
 from .public_holidays import public_holidays
 from .slots import Interval, Policy, WorkingRange, check_day_range, free_slots
@@ -48,11 +48,13 @@ def available_slots(
     now: datetime,
     clinic: Clinic | None = None,
     ignore_appointment_id: int | None = None,
+    ignore_offer_id: int | None = None,
 ) -> list[Interval]:
     """Free slots of `practitioner` for `visit_reason` on local days `day_from`..`day_to`.
 
     Raises slots.SlotRangeError (before any query) for a bad or oversized range.
-    `ignore_appointment_id` lets a reschedule treat the appointment's own time as free.
+    `ignore_appointment_id` lets a reschedule treat the appointment's own time as free;
+    a slot held for a waiting patient is busy, except for the offer `ignore_offer_id`.
     """
     check_day_range(day_from, day_to)
     clinic = clinic or Clinic.load()
@@ -102,9 +104,26 @@ def available_slots(
         weekly_ranges=weekly_ranges,
         openings=openings,
         absences=absences,
-        busy=[Interval(start, end) for start, end in appointments],
+        busy=[
+            *(Interval(start, end) for start, end in appointments),
+            *held_slots(practitioner, range_start, range_end, now, ignore_offer_id=ignore_offer_id),
+        ],
         closed_days=closed_days,
     )
+
+
+def held_slots(
+    practitioner: Practitioner, start: datetime, end: datetime, now: datetime, *, ignore_offer_id: int | None = None
+) -> list[Interval]:
+    """Times within [start, end) held for a waiting patient by a live waiting-list offer."""
+    held = WaitlistOffer.objects.filter(
+        practitioner=practitioner,
+        status=WaitlistOffer.Status.OFFERED,
+        hold_until__gt=now,
+        start__lt=end,
+        end__gt=start,
+    ).exclude(pk=ignore_offer_id)
+    return [Interval(s, e) for s, e in held.values_list("start", "end")]
 
 
 def overlapping_appointments(

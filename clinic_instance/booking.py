@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
-from . import patient_messages
-from .availability import available_slots, clinic_timezone, overlapping_appointments
-from .models import Appointment, Clinic, Patient, Practitioner, VisitReason
+from . import patient_messages, phone_verification
+from .availability import available_slots, clinic_timezone, held_slots, overlapping_appointments
+from .models import Appointment, Clinic, Patient, PhoneVerification, Practitioner, VisitReason
 from .patient_details import PatientDetails
 from .slots import SlotRangeError
 
@@ -75,15 +75,22 @@ def book_appointment(
     source: str = Appointment.Source.ONLINE,
     idempotency_key: str | None = None,
     request_fingerprint: str = "",
+    verification: PhoneVerification | None = None,
+    reached_by_link: bool = False,
+    ignore_offer_id: int | None = None,
 ) -> BookingResult:
     """Book `start` for `patient`, or raise BookingError / SlotTaken / AgendaBusy.
 
     Idempotent per `idempotency_key`: the same key with the same fingerprint
     returns the first booking (created=False); with another fingerprint it is refused.
+    An online booking needs a verified phone when the clinic asks for one
+    (phone_verification.py), unless the patient came through a link sent to
+    them (`reached_by_link`: a waiting-list offer, whose hold `ignore_offer_id` names).
     """
     check_offer(practitioner, visit_reason, source)
     if start < now:
         raise BookingError(_("This time is in the past."), field="start", code="past")
+    needs_code = source == Appointment.Source.ONLINE and not reached_by_link and phone_verification.is_required()
     try:
         with transaction.atomic():
             _lock_agenda(practitioner)
@@ -93,8 +100,14 @@ def book_appointment(
                     if earlier.request_fingerprint != request_fingerprint:
                         raise IdempotencyKeyReused()
                     return BookingResult(earlier, created=False)
+            if needs_code and verification is None:
+                raise BookingError(
+                    _("Enter the code sent by SMS to your phone."), field="verification", code="verification_required"
+                )
             _check_patient_rules(practitioner, visit_reason, patient, now)
-            _check_free(practitioner, visit_reason, start, now)
+            _check_free(practitioner, visit_reason, start, now, ignore_offer=ignore_offer_id)
+            if needs_code:
+                _spend(verification, phone=patient.phone, now=now)
             appointment = Appointment.objects.create(
                 practitioner=practitioner,
                 visit_reason=visit_reason,
@@ -219,8 +232,9 @@ def _check_free(
     now: datetime,
     *,
     ignore: int | None = None,
+    ignore_offer: int | None = None,
 ) -> None:
-    """Refuse a start that is not among the free slots: 'taken' if it overlaps a booking."""
+    """Refuse a start that is not among the free slots: 'taken' if it overlaps a booking or a waiting-list hold."""
     clinic = Clinic.load()
     day = start.astimezone(clinic_timezone()).date()
     try:
@@ -232,6 +246,7 @@ def _check_free(
             now=now,
             clinic=clinic,
             ignore_appointment_id=ignore,
+            ignore_offer_id=ignore_offer,
         )
     except SlotRangeError as error:  # pragma: no cover - one day is always a valid range
         raise BookingError(str(error), field="start") from error
@@ -240,9 +255,16 @@ def _check_free(
     buffer = clinic.buffer
     if overlapping_appointments(
         practitioner, start - buffer, start + visit_reason.duration + buffer, ignore_appointment_id=ignore
-    ).exists():
+    ).exists() or held_slots(practitioner, start, start + visit_reason.duration, now, ignore_offer_id=ignore_offer):
         raise SlotTaken()
     raise BookingError(_("This time is not an available slot."), field="start", code="not_a_slot")
+
+
+def _spend(verification: PhoneVerification, *, phone: str, now: datetime) -> None:
+    try:
+        phone_verification.consume(verification, phone=phone, now=now)
+    except phone_verification.VerificationError as error:
+        raise BookingError(error.message, field="verification", code=error.code) from None
 
 
 def patient_can_change(appointment: Appointment, now: datetime) -> bool:

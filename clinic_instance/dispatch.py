@@ -43,6 +43,7 @@ BATCH = 100
 LEASE = timedelta(minutes=5)  # longer than any send: the SMS and SMTP clients time out well before
 MAX_ATTEMPTS = 6
 BACKOFF = [timedelta(minutes=minutes) for minutes in (1, 5, 15, 60, 180)]
+CODE_LIFETIME = timedelta(minutes=10)  # phone_verification.CODE_VALIDITY: a later code is useless
 EMAIL_TIMEOUT = 30  # seconds, when settings.EMAIL_TIMEOUT says nothing
 
 
@@ -108,12 +109,17 @@ def quiet_hours_end(clinic: Clinic, now: datetime) -> datetime | None:
     return datetime.combine(day, end, tz)
 
 
-def reason_not_to_send(message: OutgoingMessage, clinic: Clinic) -> str:
+def reason_not_to_send(message: OutgoingMessage, clinic: Clinic, now: datetime | None = None) -> str:
     """Why this message must not go out any more (a short reason for last_error), or ''."""
     if message.channel == OutgoingMessage.Channel.SMS and not clinic.sms_enabled:
         return "SMS turned off by the clinic"
     if message.channel == OutgoingMessage.Channel.EMAIL and not clinic.email_enabled:
         return "e-mails turned off by the clinic"
+    if (
+        message.kind == OutgoingMessage.Kind.VERIFICATION
+        and (now or timezone.now()) - message.created_at > CODE_LIFETIME
+    ):
+        return "verification code expired"
     if message.kind == OutgoingMessage.Kind.REMINDER and message.appointment_id:
         appointment = Appointment.objects.filter(pk=message.appointment_id).values_list("status", "start").first()
         if appointment is None or appointment[0] == Appointment.Status.CANCELLED:
@@ -141,7 +147,7 @@ def deliver(
     """
     clinic = clinic or Clinic.load()
     claimed = OutgoingMessage.objects.filter(pk=message.pk, status=Status.CLAIMED, claimed_by=message.claimed_by)
-    reason = reason_not_to_send(message, clinic)
+    reason = reason_not_to_send(message, clinic, now)
     if reason:
         return _move(claimed, message, Status.CANCELLED, last_error=reason)
     # A verification code is asked for now and useless tomorrow; other SMS wait for the morning.

@@ -4,13 +4,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import booking
+from . import booking, phone_verification
 from .availability import bookable_practitioners, clinic_timezone, nearest_free_slots
 from .calendar_file import appointment_ics
+from .code_step import TOKEN_FIELD, verified_attempt
 from .forms import PatientDetailsForm, SlotForm
 from .manage_links import appointment_or_404
 from .models import Appointment, Clinic
@@ -70,6 +72,19 @@ def book_details(request, practitioner_id: int, reason_id: int):
         context["start"] = form.cleaned_data.get("start")
         return render(request, "clinic_instance/book_details.html", context, status=400)
     start = form.cleaned_data["start"]
+    verification = None
+    if phone_verification.is_required():
+        context.update(
+            summary=f"{practitioner.name} · {visit_reason.name} · {date_format(start.astimezone(clinic_timezone()), 'l j F Y, H:i')}",
+            confirm_label=_("Confirm the appointment"),
+        )
+        verification = verified_attempt(
+            request, form=form, phone=form.cleaned_data["phone"], form_template="clinic_instance/book_details.html",
+            context={**context, "start": start},
+        )  # fmt: skip
+        if isinstance(verification, HttpResponse):
+            return verification
+        context["verification_token"] = request.POST.get(TOKEN_FIELD, "")
     try:
         result = booking.book_appointment(
             practitioner=practitioner,
@@ -77,6 +92,7 @@ def book_details(request, practitioner_id: int, reason_id: int):
             start=start,
             patient=form.patient_details(),
             now=timezone.now(),
+            verification=verification,
         )
     except booking.SlotTaken as error:
         context.update(

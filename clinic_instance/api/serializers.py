@@ -91,24 +91,31 @@ class PatientInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True, default="")
 
     def validate_first_name(self, value):
-        return _django_to_drf(clean_name, value)
+        return django_to_drf(clean_name, value)
 
     def validate_last_name(self, value):
-        return _django_to_drf(clean_name, value)
+        return django_to_drf(clean_name, value)
 
     def validate_birth_date(self, value):
-        _django_to_drf(validate_birth_date, value, timezone.localdate())
+        django_to_drf(validate_birth_date, value, timezone.localdate())
         return value
 
     def validate_phone(self, value):
-        return _django_to_drf(normalize_phone, value)
+        return django_to_drf(normalize_phone, value)
 
 
-def _django_to_drf(check, *args):
+def django_to_drf(check, *args):
     try:
         return check(*args)
     except DjangoValidationError as error:
         raise serializers.ValidationError(error.messages) from None
+
+
+class VerificationInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=64, help_text="From POST /api/v1/phone-verifications/")
+    code = serializers.RegexField(
+        r"^[0-9]{6}$", required=False, allow_blank=True, default="", help_text="The 6 digits sent by SMS"
+    )
 
 
 class AppointmentRequestSerializer(serializers.Serializer):
@@ -116,6 +123,9 @@ class AppointmentRequestSerializer(serializers.Serializer):
     visit_reason = serializers.IntegerField(min_value=1)
     start = LocalDateTimeField()
     patient = PatientInputSerializer()
+    verification = VerificationInputSerializer(
+        required=False, help_text="Required when the clinic verifies phone numbers (see the discovery document)"
+    )
 
 
 class RescheduleSerializer(serializers.Serializer):

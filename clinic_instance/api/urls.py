@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import verification_views, views
 
 # The manage_token converter is registered by clinic_instance.urls, which includes this module.
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("practitioners/<int:practitioner_id>/next-slot/", views.NextSlotView.as_view(), name="api-next-slot"),
     path("slots/", views.SlotListView.as_view(), name="api-slots"),
     path("appointments/", views.AppointmentCreateView.as_view(), name="api-appointments"),
+    path("phone-verifications/", verification_views.PhoneVerificationView.as_view(), name="api-phone-verifications"),
     path(f"{MANAGE}/", views.ManageAppointmentView.as_view(), name="api-manage"),
     path(f"{MANAGE}/cancel/", views.CancelAppointmentView.as_view(), name="api-cancel"),
     path(f"{MANAGE}/reschedule/", views.RescheduleAppointmentView.as_view(), name="api-reschedule"),

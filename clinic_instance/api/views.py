@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import booking
+from .. import booking, phone_verification
 from ..availability import (
     available_slots,
     bookable_practitioners,
@@ -139,7 +139,11 @@ class AppointmentCreateView(APIView):
         },
     )
     def post(self, request):
-        """Book a free slot. Keep the returned manage_token: it is the only way to manage the booking."""
+        """Book a free slot. Keep the returned manage_token: it is the only way to manage the booking.
+
+        When the clinic verifies phone numbers, first ask for a code (POST phone-verifications/) and
+        send `verification` with its token and the code the patient received.
+        """
         serializer = AppointmentRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -152,19 +156,36 @@ class AppointmentCreateView(APIView):
         visit_reason = VisitReason.objects.filter(pk=data["visit_reason"]).first()
         if visit_reason is None:
             raise ValidationError({"visit_reason": ["Unknown visit reason."]})
+        patient = PatientDetails(**data["patient"])
+        verification, refused = None, None
+        if "verification" in data and phone_verification.is_required():
+            try:
+                verification = phone_verification.check_code(
+                    token=data["verification"]["token"],
+                    code=data["verification"]["code"],
+                    phone=patient.phone,
+                    now=timezone.now(),
+                )
+            except phone_verification.VerificationError as error:
+                if key is None:
+                    return Response({"verification": [error.message], "code": error.code}, status=400)
+                refused = error  # unless this is a retry of a booking the code already made (same key)
         try:
             result = booking.book_appointment(
                 practitioner=practitioner,
                 visit_reason=visit_reason,
                 start=data["start"],
-                patient=PatientDetails(**data["patient"]),
+                patient=patient,
                 now=timezone.now(),
                 idempotency_key=key,
                 request_fingerprint=_fingerprint(request.data) if key else "",
+                verification=verification,
             )
         except booking.SlotTaken as error:
             return _taken_response(error, practitioner, visit_reason, data["start"])
         except booking.BookingError as error:
+            if refused is not None and error.code == "verification_required":
+                return Response({"verification": [refused.message], "code": refused.code}, status=400)
             return booking_error_response(error)
         except booking.AgendaBusy:
             return _busy_response()

@@ -6,6 +6,8 @@ from .patients import Patient
 from .practice import Clinic, Practitioner, VisitReason
 from .schedules import ScheduleException, WeeklyRange
 from .staff import CalendarFeed, StaffInvite, StaffMember
+from .verification import PhoneVerification
+from .waitlist import WaitlistEntry, WaitlistOffer
 
 __all__ = [
     "Appointment",
@@ -17,11 +19,14 @@ __all__ = [
     "OutboxMessage",
     "OutgoingMessage",
     "Patient",
+    "PhoneVerification",
     "Practitioner",
     "ScheduleException",
     "SmsOptOut",
     "StaffInvite",
     "StaffMember",
     "VisitReason",
+    "WaitlistEntry",
+    "WaitlistOffer",
     "WeeklyRange",
 ]

@@ -31,6 +31,7 @@ class Kind(models.TextChoices):
     ABSENCE = "absence", _("absence notice")
     WAITLIST_OFFER = "waitlist_offer", _("waiting-list offer")
     VERIFICATION = "verification", _("phone verification code")
+    ALERT = "alert", _("alert to the clinic")
 
 
 class OutgoingMessage(models.Model):

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from federation.specialties import SPECIALTIES
 
+from .verification import default_phone_verification
+
 LONGEST_VISIT = timedelta(minutes=480)  # an appointment lasts one visit reason at most
 
 rpps_validator = RegexValidator(r"^\d{11}$", _("An RPPS number has exactly 11 digits."))
@@ -87,6 +89,23 @@ class Clinic(models.Model):
     email_enabled = models.BooleanField(_("send e-mails"), default=True)
     quiet_hours_start = models.TimeField(_("no SMS from"), default=time(20, 0))
     quiet_hours_end = models.TimeField(_("no SMS until"), default=time(8, 0))
+    phone_verification = models.BooleanField(
+        _("verify phone numbers"),
+        default=default_phone_verification,
+        help_text=_("Online bookings and waiting-list requests need a code sent by SMS to the patient's phone."),
+    )
+    verification_daily_cap = models.PositiveIntegerField(
+        _("verification codes per day"),
+        default=200,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text=_("Beyond it no code is sent until midnight and the administrators are alerted (SMS fraud guard)."),
+    )
+    waitlist_hold_minutes = models.PositiveIntegerField(
+        _("waiting-list hold (minutes)"),
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
+        help_text=_("How long a freed slot is kept for the waiting patient it is offered to."),
+    )
     patient_retention_years = models.PositiveSmallIntegerField(
         _("patient data kept (years)"),
         default=3,

@@ -53,3 +53,8 @@ TWILIO_AUTH_TOKEN = env.string("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env.string("TWILIO_FROM_NUMBER", "")
 TWILIO_MESSAGING_SERVICE_SID = env.string("TWILIO_MESSAGING_SERVICE_SID", "")
 TWILIO_API_BASE_URL = env.string("TWILIO_API_BASE_URL", "")  # tests: a local stand-in for api.twilio.com
+# The default of the clinic's "verify phone numbers" setting when its row is created (the demo turns it off).
+OPENRDV_PHONE_VERIFICATION = env.boolean("PHONE_VERIFICATION", True)
+# SMS-pumping guards of phone verification (the daily cap is a clinic setting).
+VERIFICATION_CODES_PER_NUMBER_PER_HOUR = env.integer("VERIFICATION_CODES_PER_NUMBER_PER_HOUR", 3)
+VERIFICATION_CODES_PER_ADDRESS_PER_HOUR = env.integer("VERIFICATION_CODES_PER_ADDRESS_PER_HOUR", 10)

@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DATABASE_URL", "postgres://openrdv@127.0.0.1:5432/openrdv")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("PHONE_VERIFICATION", "false")  # like the demo; tests of verification turn it on
 
 from .clinic import *  # noqa: F403
 from .clinic import INSTALLED_APPS
