@@ -43,6 +43,10 @@ BATCH = 100
 LEASE = timedelta(minutes=5)  # longer than any send: the SMS and SMTP clients time out well before
 MAX_ATTEMPTS = 6
 BACKOFF = [timedelta(minutes=minutes) for minutes in (1, 5, 15, 60, 180)]
+# Pointless once the appointment has begun (cancellation and absence notices are not: they explain).
+ABOUT_A_COMING_APPOINTMENT = frozenset(
+    {OutgoingMessage.Kind.CONFIRMATION, OutgoingMessage.Kind.REMINDER, OutgoingMessage.Kind.CHANGE}
+)
 CODE_LIFETIME = timedelta(minutes=10)  # phone_verification.CODE_VALIDITY: a later code is useless
 EMAIL_TIMEOUT = 30  # seconds, when settings.EMAIL_TIMEOUT says nothing
 
@@ -120,12 +124,15 @@ def reason_not_to_send(message: OutgoingMessage, clinic: Clinic, now: datetime |
         and (now or timezone.now()) - message.created_at > CODE_LIFETIME
     ):
         return "verification code expired"
-    if message.kind == OutgoingMessage.Kind.REMINDER and message.appointment_id:
+    if message.kind in ABOUT_A_COMING_APPOINTMENT and message.appointment_id:
         appointment = Appointment.objects.filter(pk=message.appointment_id).values_list("status", "start").first()
-        if appointment is None or appointment[0] == Appointment.Status.CANCELLED:
-            return "appointment cancelled"
-        if message.appointment_start is not None and appointment[1] != message.appointment_start:
-            return "appointment moved"
+        if appointment is not None and appointment[1] <= (now or timezone.now()):
+            return "appointment already begun"  # e.g. sent again by hand, or held up by a long outage
+        if message.kind == OutgoingMessage.Kind.REMINDER:
+            if appointment is None or appointment[0] == Appointment.Status.CANCELLED:
+                return "appointment cancelled"
+            if message.appointment_start is not None and appointment[1] != message.appointment_start:
+                return "appointment moved"
     if message.channel == OutgoingMessage.Channel.SMS and is_opted_out(message.recipient):
         return "number opted out (STOP)"
     return ""

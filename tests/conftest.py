@@ -5,6 +5,7 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.servers import basehttp
+from django.utils import translation
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright beside live_server
 
@@ -51,3 +52,10 @@ def inbox(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     yield handler
     controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    """A request in English (LocaleMiddleware) leaves its language active in the thread: reset it."""
+    yield
+    translation.deactivate()

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from config.federation_node import base_url
 
-from .. import audit, message_templates
+from .. import audit, message_templates, outbox_review
 from ..models import AuditEntry, Clinic, MessageTemplate
 from ..models.messages import Channel, Kind
 from .access import administrator_required
@@ -70,7 +70,7 @@ def message_templates_list(request: HttpRequest):
     return render_workspace(
         request,
         "clinic_instance/workspace/message_templates.html",
-        {"rows": rows, "columns": columns},
+        {"rows": rows, "columns": columns, "not_sent": outbox_review.count_not_sent()},
         section="message-templates",
     )
 

@@ -8,6 +8,7 @@ from . import (
     appointment_urls,
     auth_views,
     message_template_urls,
+    outbox_urls,
     patient_urls,
     schedule_urls,
     staff_views,
@@ -35,5 +36,6 @@ urlpatterns = [
     *appointment_urls.urlpatterns,
     *patient_urls.urlpatterns,
     *schedule_urls.urlpatterns,
+    *outbox_urls.urlpatterns,
     *message_template_urls.urlpatterns,
 ]
