@@ -174,6 +174,13 @@ def delete_absence(absence: ScheduleException, *, request: HttpRequest | None = 
             detail=f"{absence.kind} {_summary(absence.start, absence.end)}",
         )
         absence.delete()
+        _wake_waitlist()
+
+
+def _wake_waitlist() -> None:
+    from .tasks import wake_offerer_on_commit  # tasks imports gdpr and audit, which absences imports too
+
+    wake_offerer_on_commit()
 
 
 def _summary(start: datetime, end: datetime) -> str:

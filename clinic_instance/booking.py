@@ -90,7 +90,6 @@ def book_appointment(
     check_offer(practitioner, visit_reason, source)
     if start < now:
         raise BookingError(_("This time is in the past."), field="start", code="past")
-    needs_code = source == Appointment.Source.ONLINE and not reached_by_link and phone_verification.is_required()
     try:
         with transaction.atomic():
             _lock_agenda(practitioner)
@@ -100,18 +99,14 @@ def book_appointment(
                     if earlier.request_fingerprint != request_fingerprint:
                         raise IdempotencyKeyReused()
                     return BookingResult(earlier, created=False)
-            if needs_code and verification is None:
-                raise BookingError(
-                    _("Enter the code sent by SMS to your phone."), field="verification", code="verification_required"
-                )
             _check_patient_rules(practitioner, visit_reason, patient, now)
             _check_free(practitioner, visit_reason, start, now, ignore_offer=ignore_offer_id)
-            if needs_code:
-                _spend(verification, phone=patient.phone, now=now)
+            if source == Appointment.Source.ONLINE and not reached_by_link:
+                spend_verification_if_required(verification, phone=patient.phone, now=now)
             appointment = Appointment.objects.create(
                 practitioner=practitioner,
                 visit_reason=visit_reason,
-                patient=_find_or_create_patient(patient, language=patient_messages.current_language()),
+                patient=find_or_create_patient(patient, language=patient_messages.current_language()),
                 start=start,
                 end=start + visit_reason.duration,
                 source=source,
@@ -150,6 +145,7 @@ def cancel_appointment(
             raise BookingError(_("This appointment can no longer be cancelled."), code="not_booked")
         appointment.refresh_from_db()
         patient_messages.queue_cancellation_messages(appointment, now=now)
+        _wake_waitlist()
     return appointment
 
 
@@ -168,6 +164,7 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, now: da
         current.end = start + current.visit_reason.duration
         current.save(update_fields=["start", "end", "updated_at"])
         patient_messages.queue_change_messages(current, now=now)
+        _wake_waitlist()
     return current
 
 
@@ -260,7 +257,17 @@ def _check_free(
     raise BookingError(_("This time is not an available slot."), field="start", code="not_a_slot")
 
 
-def _spend(verification: PhoneVerification, *, phone: str, now: datetime) -> None:
+def spend_verification_if_required(verification: PhoneVerification | None, *, phone: str, now: datetime) -> None:
+    """For a patient's online request: spend the verified attempt the clinic requires, or refuse.
+
+    Call inside the request's transaction: if it fails, the attempt is not spent.
+    """
+    if not phone_verification.is_required():
+        return
+    if verification is None:
+        raise BookingError(
+            _("Enter the code sent by SMS to your phone."), field="verification", code="verification_required"
+        )
     try:
         phone_verification.consume(verification, phone=phone, now=now)
     except phone_verification.VerificationError as error:
@@ -310,7 +317,7 @@ def _lock_agenda(practitioner: Practitioner) -> None:
         Practitioner.objects.select_for_update().only("pk").get(pk=practitioner.pk)
 
 
-def _find_or_create_patient(details: PatientDetails, *, language: str | None = None) -> Patient:
+def find_or_create_patient(details: PatientDetails, *, language: str | None = None) -> Patient:
     """Reuse a patient only when every identifying detail matches exactly; a new one gets `language`."""
     existing = Patient.objects.filter(
         first_name__iexact=details.first_name,
@@ -329,6 +336,13 @@ def _find_or_create_patient(details: PatientDetails, *, language: str | None = N
         email=details.email,
         **({"language": language} if language else {}),
     )
+
+
+def _wake_waitlist() -> None:
+    """Time was freed: the waiting list may have someone for it (tasks imports this module's importers)."""
+    from .tasks import wake_offerer_on_commit
+
+    wake_offerer_on_commit()
 
 
 def _busy_or_reraise(error: OperationalError) -> Exception:

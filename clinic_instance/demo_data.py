@@ -179,6 +179,7 @@ def create_demo_clinic(*, now: datetime, seed: int = 1, practice: str = "tilleul
     for name, value in PRACTICES[practice]["clinic"].items():
         setattr(clinic, name, value)
     clinic.minimum_notice_minutes = 60
+    clinic.phone_verification = False  # the demo books without codes; production verifies by default
     clinic.save()
     tz = clinic_timezone()
     today = now.astimezone(tz).date()

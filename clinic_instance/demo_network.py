@@ -3,8 +3,9 @@
 Each node is its own process with its own SQLite database, keys and address
 (under var/demo/ by default); the instances register with the directory and
 publish their practitioners through the protocol, over HTTP. Beside each
-instance, `federation_deliver --loop` and `send_messages --loop` stand in for its Celery worker;
-messages to patients are written to files under the data folder (mail/, sms/).
+instance, `federation_deliver --loop`, `send_messages --loop` and
+`offer_waitlist_slots --loop` stand in for its Celery worker; messages to
+patients are written to files under the data folder (mail/, sms/).
 """
 
 import os
@@ -112,6 +113,7 @@ def serve(network: list[DemoNode], write) -> None:
             write((done.stdout or done.stderr).strip().splitlines()[0])
             processes.append(clinic.spawn("federation_deliver", "--loop", "1"))
             processes.append(clinic.spawn("send_messages", "--loop", "5"))
+            processes.append(clinic.spawn("offer_waitlist_slots", "--loop", "15"))
         write("The network is up; Ctrl-C stops it.")
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)

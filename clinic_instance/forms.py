@@ -35,8 +35,9 @@ class SlotChoiceField(forms.Field):
         return moment
 
 
-class PatientDetailsForm(forms.Form):
-    start = SlotChoiceField(widget=forms.HiddenInput)
+class PatientFieldsForm(forms.Form):
+    """Who the patient is and how to reach them: shared by booking and the waiting list."""
+
     first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX_LENGTH)
     last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX_LENGTH)
     birth_date = forms.DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -71,6 +72,11 @@ class PatientDetailsForm(forms.Form):
             phone=data["phone"],
             email=data.get("email") or "",
         )
+
+
+class PatientDetailsForm(PatientFieldsForm):
+    start = SlotChoiceField(widget=forms.HiddenInput)
+    field_order = ["start"]
 
 
 class SlotForm(forms.Form):

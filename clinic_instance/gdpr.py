@@ -3,7 +3,8 @@
 What an export holds: everything this clinic keeps about the patient — identity,
 contact details, every appointment (staff private notes and cancellation reasons
 included: a right of access covers the data about the person, notes written by
-staff too) and the audit entries about them (when, who, what, from where).
+staff too), their waiting-list entries and the audit entries about them (when,
+who, what, from where).
 
 What erasure keeps: the appointments' dates, practitioner, visit reason and status,
 for the clinic's statistics, under a record that no longer identifies anyone. The
@@ -12,22 +13,24 @@ removes them when they expire.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import audit, patient_messages
+from . import audit, patient_messages, phone_verification
 from .availability import clinic_timezone
-from .models import Appointment, AuditEntry, Clinic, Patient
+from .models import Appointment, AuditEntry, Clinic, Patient, WaitlistEntry
 from .models.appointments import new_manage_token
 
 EXPORT_FORMAT = "openrdv-patient-export/1"
 # The model requires a name and a birth date; an erased record holds these placeholders.
 ERASED_NAME = "—"
 ERASED_BIRTH_DATE = date(1900, 1, 1)
+# A waiting-list entry that ended (booked, left, expired) is kept this long, then deleted by the purge.
+ENDED_WAITLIST_ENTRIES_KEPT = timedelta(days=90)
 
 
 def export_patient(patient: Patient, *, now: datetime | None = None) -> dict:
@@ -48,6 +51,19 @@ def export_patient(patient: Patient, *, now: datetime | None = None) -> dict:
             "updated_at": _iso(patient.updated_at),
         },
         "appointments": [_appointment(appointment) for appointment in appointments],
+        "waiting_list": [
+            {
+                "practitioner": entry.practitioner.name,
+                "visit_reason": entry.visit_reason.name,
+                "weekdays": entry.weekday_numbers(),
+                "from": entry.earliest_time.isoformat(),
+                "until_time": entry.latest_time.isoformat(),
+                "until": entry.until.isoformat(),
+                "status": entry.status,
+                "joined_at": _iso(entry.created_at),
+            }
+            for entry in patient.waitlist_entries.select_related("practitioner", "visit_reason").order_by("pk")
+        ],
         "audit_trail": [
             {
                 "at": _iso(entry.at),
@@ -114,6 +130,7 @@ def erase_patient(patient: Patient, *, now: datetime, request: HttpRequest | Non
         ]
         Appointment.objects.bulk_update(rotated, ["manage_token"], batch_size=500)
         patient_messages.forget_patient_messages(patient)
+        WaitlistEntry.objects.filter(patient=patient).delete()  # and its offers
         patient.first_name = patient.last_name = ERASED_NAME
         patient.birth_date = ERASED_BIRTH_DATE
         patient.phone = patient.email = ""
@@ -147,6 +164,7 @@ def expired_patients(now: datetime, clinic: Clinic | None = None) -> QuerySet[Pa
         .annotate(last_end=Max("appointments__end"))
         .filter(Q(last_end__lt=cutoff) | Q(last_end__isnull=True, created_at__lt=cutoff))
         .exclude(Exists(future))
+        .exclude(Exists(WaitlistEntry.objects.filter(patient=OuterRef("pk"), status=WaitlistEntry.Status.WAITING)))
     )
 
 
@@ -162,6 +180,10 @@ def purge_expired(now: datetime, *, request: HttpRequest | None = None) -> Purge
     for pk in list(expired_patients(now, clinic).values_list("pk", flat=True)):
         erased += erase_patient(Patient(pk=pk), now=now, request=request, detail="retention period over: ")
     deleted = audit.purge_expired(now, clinic)
+    phone_verification.purge_expired(now)
+    WaitlistEntry.objects.exclude(status=WaitlistEntry.Status.WAITING).filter(
+        updated_at__lt=now - ENDED_WAITLIST_ENTRIES_KEPT
+    ).delete()
     audit.record(
         request,
         audit.Action.PURGE,

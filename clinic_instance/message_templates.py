@@ -37,8 +37,16 @@ ALLOWED_FILTERS = frozenset({"default", "upper", "lower", "capfirst", "title", "
 SMS_MAX_LENGTH = 306
 # Long names are cut in SMS so that every message fits in two segments.
 SMS_NAME_LENGTH = 40
-# The kinds this module words; waiting-list offers and verification codes are worded where they are sent.
-EDITABLE_KINDS = (Kind.CONFIRMATION, Kind.REMINDER, Kind.CHANGE, Kind.CANCELLATION, Kind.ABSENCE)
+# The kinds this module words; verification codes and alerts are worded where they are sent.
+# For a waiting-list offer, manage_url is the offer's link.
+EDITABLE_KINDS = (
+    Kind.CONFIRMATION,
+    Kind.REMINDER,
+    Kind.CHANGE,
+    Kind.CANCELLATION,
+    Kind.ABSENCE,
+    Kind.WAITLIST_OFFER,
+)
 LANGUAGES = ("fr", "en")
 SAMPLE_START = datetime(2027, 3, 1, 9, 20, tzinfo=ZoneInfo("Europe/Paris"))
 
@@ -127,6 +135,22 @@ _DEFAULTS = {
             "{{ time }} is cancelled. We apologise for the inconvenience."
             "{% if clinic_phone %}\n\nTo book another appointment, call the clinic: {{ clinic_phone }}{% endif %}"
             "\n\n{{ clinic }}"
+        ),
+    ),
+    (Kind.WAITLIST_OFFER, Channel.SMS): (
+        "",
+        gettext_lazy(
+            "{{ clinic }}: a time has freed up with {{ practitioner }} on {{ date }} at {{ time }}. It is held "
+            "for you for a short while; to take it: {{ manage_url }}"
+        ),
+    ),
+    (Kind.WAITLIST_OFFER, Channel.EMAIL): (
+        gettext_lazy("A time has freed up on {{ date }} at {{ time }}"),
+        gettext_lazy(
+            "Hello,\n\nYou are on the waiting list of {{ practitioner }} at {{ clinic }}. A time has freed up "
+            "on {{ date }} at {{ time }}.\n\nIt is held for you for a short while. To take it, or to let "
+            "the next patient have it:\n{{ manage_url }}\n\nAfter that, whoever confirms first gets it."
+            "{% if clinic_phone %}\n\nTo reach the clinic: {{ clinic_phone }}{% endif %}\n\n{{ clinic }}"
         ),
     ),
 }

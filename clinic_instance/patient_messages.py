@@ -163,7 +163,7 @@ def _queue(
     patient = appointment.patient
     language = language_of(patient)
     context = message_context(appointment, language, clinic)
-    for channel, recipient in _channels(patient, clinic):
+    for channel, recipient in patient_channels(patient, clinic):
         dedupe_key = f"{key}:{channel}"
         rendered = render_message(kind, channel, language, context)
         fields = {
@@ -191,7 +191,7 @@ def _queue(
             logger.info("queued message %s (%s, %s)", message.pk, kind, channel)
 
 
-def _channels(patient: Patient, clinic: Clinic) -> Iterable[tuple[str, str]]:
+def patient_channels(patient: Patient, clinic: Clinic) -> Iterable[tuple[str, str]]:
     if clinic.sms_enabled and patient.phone and not SmsOptOut.objects.filter(phone=patient.phone).exists():
         yield Channel.SMS, patient.phone
     if clinic.email_enabled and patient.email:

@@ -28,6 +28,7 @@ from .models import Appointment, Clinic, Patient, Practitioner, ScheduleExceptio
 from .patient_details import PatientDetails
 from .public_holidays import public_holidays
 from .slots import Interval, WorkingRange
+from .tasks import wake_offerer_on_commit
 
 NOTE_MAX_LENGTH = 2000
 REASON_MAX_LENGTH = 300
@@ -176,6 +177,7 @@ def move_appointment(
         current.end = end
         current.save(update_fields=["practitioner", "start", "end", "forced", "updated_at"])
         patient_messages.queue_change_messages(current, now=now)
+        wake_offerer_on_commit()  # the old time is free
     return current
 
 

@@ -36,6 +36,24 @@ def send_due_messages() -> int:
     return dispatch_due()
 
 
+@shared_task
+def offer_waitlist_slots() -> int:
+    """Offer freed slots to the waiting list (beat every minute, and a wake-up after time frees up)."""
+    from .waitlist import offer_free_slots  # waitlist imports booking, which wakes through this module
+
+    return offer_free_slots(timezone.now())
+
+
+def wake_offerer_on_commit() -> None:
+    """Once the current transaction commits, look for slots to offer to the waiting list (never raises)."""
+    transaction.on_commit(_wake_offerer)
+
+
+def _wake_offerer() -> None:
+    if settings.REDIS_URL and not send_soon(offer_waitlist_slots):
+        logger.warning("waiting list: could not wake the offerer; beat will run it")
+
+
 def wake_dispatcher_on_commit() -> None:
     """Once the current transaction commits, ask a worker to send what it queued.
 

@@ -3,7 +3,7 @@ from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
-from . import federation_views, views
+from . import federation_views, views, waitlist_views
 from .manage_links import ManageTokenConverter
 from .workspace import calendar_feed_views
 
@@ -15,6 +15,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("book/<int:practitioner_id>/", views.practitioner_page, name="practitioner"),
     path("book/<int:practitioner_id>/<int:reason_id>/", views.book_details, name="book-details"),
+    path("book/<int:practitioner_id>/<int:reason_id>/waitlist/", waitlist_views.join, name="waitlist-join"),
+    path("waitlist/<manage_token:token>/", waitlist_views.entry, name="waitlist-entry"),
+    path("waitlist/<manage_token:token>/leave/", waitlist_views.leave, name="waitlist-leave"),
+    path("waitlist/offer/<manage_token:token>/", waitlist_views.offer, name="waitlist-offer"),
     path("appointment/<manage_token:token>/", views.manage, name="manage"),
     path("appointment/<manage_token:token>/cancel/", views.cancel, name="cancel"),
     path("appointment/<manage_token:token>/move/", views.move, name="move"),

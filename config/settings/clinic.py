@@ -30,6 +30,7 @@ OPENRDV_ROLE = "clinic"
 CELERY_BEAT_SCHEDULE = {
     "deliver-profiles-to-directories": {"task": "clinic_instance.tasks.deliver_outbox", "schedule": 10.0},
     "send-due-messages": {"task": "clinic_instance.tasks.send_due_messages", "schedule": 60.0},
+    "offer-waitlist-slots": {"task": "clinic_instance.tasks.offer_waitlist_slots", "schedule": 60.0},
     "purge-expired-data": {"task": "clinic_instance.tasks.purge_expired_data", "schedule": crontab(hour=3, minute=30)},
 }
 

@@ -233,6 +233,14 @@ def test_a_reminder_of_a_moved_appointment_is_not_sent(now, appointment):
     assert (refreshed(message).status, message.last_error) == (Status.CANCELLED, "appointment moved")
 
 
+def test_a_confirmation_held_up_past_the_appointment_is_not_sent(appointment):
+    confirmation = one_sms(paris(2027, 3, 8, 8, 0), appointment=appointment)
+    notice = one_sms(paris(2027, 3, 8, 8, 0), kind="cancellation", appointment=appointment, dedupe_key="two")
+    assert dispatch_due("w1", now=paris(2027, 3, 8, 9, 0)) == 1  # the cancellation notice still explains
+    assert (refreshed(confirmation).status, confirmation.last_error) == (Status.CANCELLED, "appointment already begun")
+    assert refreshed(notice).status == Status.SENT
+
+
 # ---------------------------------------------------------------- quiet hours
 
 

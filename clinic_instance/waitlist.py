@@ -1,0 +1,284 @@
+"""The waiting list: who waits for which times, and offering freed slots to them in order.
+
+offer_free_slots() runs every minute (beat) and after every change that may
+free time. For each practitioner and visit reason with waiting patients it
+reads the free slots (availability.available_slots, which already treats held
+slots as busy) and offers each one to the first patient, in the order they
+joined, whose days, hours and end date it matches and who holds no other
+offer. An offer holds its slot for that patient alone for the clinic's hold
+time; when it ends without an answer, the next patient is offered the slot.
+An offer whose hold has ended still books if the slot is free and nobody
+else holds it: whoever confirms first gets it.
+
+No offer is made during the clinic's SMS quiet hours: a hold would run out
+while the patient sleeps.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from config.federation_node import base_url
+
+from . import booking
+from .availability import available_slots, clinic_timezone
+from .dispatch import quiet_hours_end
+from .message_templates import date_and_time, render_message
+from .models import Appointment, Clinic, OutgoingMessage, Practitioner, VisitReason, WaitlistEntry, WaitlistOffer
+from .models.messages import Kind
+from .models.verification import PhoneVerification
+from .patient_details import PatientDetails
+from .patient_messages import current_language, language_of, patient_channels
+from .slots import MAX_DAYS, Interval
+
+logger = logging.getLogger("openrdv.waitlist")
+Status = WaitlistEntry.Status
+OfferStatus = WaitlistOffer.Status
+MAX_ENTRIES_PER_PATIENT = 3
+
+
+@dataclass(frozen=True)
+class Preferences:
+    weekdays: int  # bit 0 is Monday
+    earliest: time
+    latest: time
+    until: date
+
+
+def join(
+    *,
+    practitioner: Practitioner,
+    visit_reason: VisitReason,
+    patient: PatientDetails,
+    preferences: Preferences,
+    now: datetime,
+    verification: PhoneVerification | None = None,
+) -> WaitlistEntry:
+    """Put the patient on the waiting list, or update their entry for the same practitioner and reason.
+
+    Raises booking.BookingError naming the field at fault.
+    """
+    booking.check_offer(practitioner, visit_reason, Appointment.Source.ONLINE)
+    _check_preferences(preferences, now)
+    with transaction.atomic():
+        booking.spend_verification_if_required(verification, phone=patient.phone, now=now)
+        person = booking.find_or_create_patient(patient, language=current_language())
+        fields = {
+            "weekdays": preferences.weekdays,
+            "earliest_time": preferences.earliest,
+            "latest_time": preferences.latest,
+            "until": preferences.until,
+        }
+        entry = WaitlistEntry.objects.filter(
+            patient=person, practitioner=practitioner, visit_reason=visit_reason, status=Status.WAITING
+        ).first()
+        if entry is not None:  # keeps its place in the queue
+            WaitlistEntry.objects.filter(pk=entry.pk).update(**fields, updated_at=now)
+            entry.refresh_from_db()
+        else:
+            if WaitlistEntry.objects.filter(patient=person, status=Status.WAITING).count() >= MAX_ENTRIES_PER_PATIENT:
+                raise booking.BookingError(
+                    _("You are already on %(count)d waiting lists of this clinic.")
+                    % {"count": MAX_ENTRIES_PER_PATIENT},
+                    code="too_many_entries",
+                )
+            entry = WaitlistEntry.objects.create(
+                practitioner=practitioner, visit_reason=visit_reason, patient=person, created_at=now, **fields
+            )
+        _wake_offerer()
+    return entry
+
+
+def leave(entry: WaitlistEntry, *, now: datetime) -> None:
+    """Take the entry off the list; a slot it holds goes to the next patient."""
+    with transaction.atomic():
+        WaitlistEntry.objects.filter(pk=entry.pk, status=Status.WAITING).update(status=Status.LEFT, updated_at=now)
+        WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.OFFERED).update(
+            status=OfferStatus.DECLINED, answered_at=now
+        )
+        _wake_offerer()
+
+
+def decline(offer: WaitlistOffer, *, now: datetime) -> None:
+    """Not this slot: the patient stays on the list and the slot goes to the next one."""
+    with transaction.atomic():
+        WaitlistOffer.objects.filter(pk=offer.pk, status__in=[OfferStatus.OFFERED, OfferStatus.EXPIRED]).update(
+            status=OfferStatus.DECLINED, answered_at=now
+        )
+        _wake_offerer()
+
+
+def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
+    """Book the offered slot for its patient, if it is still free; BookingError / SlotTaken otherwise."""
+    with transaction.atomic():
+        offer = WaitlistOffer.objects.select_for_update().select_related("entry__visit_reason").get(pk=offer.pk)
+        entry = offer.entry
+        if offer.status not in (OfferStatus.OFFERED, OfferStatus.EXPIRED) or entry.status != Status.WAITING:
+            raise booking.BookingError(_("This offer is no longer open."), code="offer_closed")
+        patient = entry.patient
+        taken = False
+        try:
+            result = booking.book_appointment(
+                practitioner=offer.practitioner,
+                visit_reason=entry.visit_reason,
+                start=offer.start,
+                patient=PatientDetails(
+                    first_name=patient.first_name,
+                    last_name=patient.last_name,
+                    birth_date=patient.birth_date,
+                    phone=patient.phone,
+                    email=patient.email,
+                ),
+                now=now,
+                reached_by_link=True,
+                ignore_offer_id=offer.pk,
+            )
+        except booking.SlotTaken:
+            WaitlistOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.TAKEN, answered_at=now)
+            _wake_offerer()
+            taken = True
+        else:
+            offer.status, offer.answered_at, offer.appointment = OfferStatus.ACCEPTED, now, result.appointment
+            offer.save(update_fields=["status", "answered_at", "appointment"])
+            WaitlistEntry.objects.filter(pk=entry.pk).update(status=Status.BOOKED, updated_at=now)
+    if taken:  # raised out here, or the offer's new status would be rolled back with it
+        raise booking.SlotTaken(_("Sorry, someone else has just taken this time. You stay on the waiting list."))
+    return result.appointment
+
+
+def offer_free_slots(now: datetime) -> int:
+    """End the holds that ran out, then offer free slots to waiting patients; returns the offers made."""
+    clinic = Clinic.load()
+    today = now.astimezone(clinic_timezone()).date()
+    WaitlistOffer.objects.filter(status=OfferStatus.OFFERED, hold_until__lte=now).update(status=OfferStatus.EXPIRED)
+    WaitlistEntry.objects.filter(status=Status.WAITING, until__lt=today).update(status=Status.EXPIRED, updated_at=now)
+    if quiet_hours_end(clinic, now) is not None:
+        return 0
+    waiting = WaitlistEntry.objects.filter(status=Status.WAITING).select_related(
+        "practitioner", "visit_reason", "patient"
+    )
+    holding = set(WaitlistOffer.objects.filter(status=OfferStatus.OFFERED).values_list("entry_id", flat=True))
+    offered = set(WaitlistOffer.objects.filter(entry__status=Status.WAITING).values_list("entry_id", "start"))
+    queues: dict[tuple[int, int], list[WaitlistEntry]] = defaultdict(list)
+    for entry in waiting.order_by("created_at", "pk"):
+        if entry.pk not in holding:
+            queues[(entry.practitioner_id, entry.visit_reason_id)].append(entry)
+    made = 0
+    for queue in queues.values():
+        made += _offer_to_queue(queue, offered, clinic=clinic, today=today, now=now)
+    return made
+
+
+def _offer_to_queue(
+    queue: list[WaitlistEntry], offered: set[tuple[int, datetime]], *, clinic: Clinic, today: date, now: datetime
+) -> int:
+    practitioner, visit_reason = queue[0].practitioner, queue[0].visit_reason
+    try:
+        booking.check_offer(practitioner, visit_reason, Appointment.Source.ONLINE)
+    except booking.BookingError:
+        return 0  # the practitioner stopped, or the reason is no longer bookable online: the entries wait
+    last_day = min(max(entry.until for entry in queue), today + timedelta(days=MAX_DAYS - 1))
+    slots = available_slots(
+        practitioner=practitioner, visit_reason=visit_reason, day_from=today, day_to=last_day, now=now, clinic=clinic
+    )
+    made, held = 0, []
+    for slot in slots:
+        if any(slot.start < other.end and other.start < slot.end for other in held):
+            continue  # overlaps a slot offered a moment ago
+        entry = next((e for e in queue if _matches(e, slot) and (e.pk, slot.start) not in offered), None)
+        if entry is None:
+            continue
+        if _make_offer(entry, slot, clinic=clinic, now=now):
+            made += 1
+            held.append(slot)
+            queue.remove(entry)
+            if not queue:
+                break
+    return made
+
+
+def _matches(entry: WaitlistEntry, slot: Interval) -> bool:
+    local = slot.start.astimezone(clinic_timezone())
+    return (
+        bool(entry.weekdays & (1 << local.weekday()))
+        and entry.earliest_time <= local.time() <= entry.latest_time
+        and local.date() <= entry.until
+    )
+
+
+def _make_offer(entry: WaitlistEntry, slot: Interval, *, clinic: Clinic, now: datetime) -> WaitlistOffer | None:
+    try:
+        with transaction.atomic():
+            offer = WaitlistOffer.objects.create(
+                entry=entry,
+                practitioner=entry.practitioner,
+                start=slot.start,
+                end=slot.end,
+                hold_until=now + timedelta(minutes=clinic.waitlist_hold_minutes),
+                created_at=now,
+            )
+            _queue_offer_messages(offer, clinic=clinic, now=now)
+    except IntegrityError:  # another sweep offered this slot or this patient at the same moment
+        return None
+    logger.info("waiting-list offer %s made to entry %s", offer.pk, entry.pk)
+    return offer
+
+
+def _wake_offerer() -> None:
+    from .tasks import wake_offerer_on_commit
+
+    wake_offerer_on_commit()
+
+
+def offer_url(offer: WaitlistOffer) -> str:
+    return base_url() + reverse("waitlist-offer", args=[offer.token])
+
+
+def _queue_offer_messages(offer: WaitlistOffer, *, clinic: Clinic, now: datetime) -> None:
+    from .tasks import wake_dispatcher_on_commit
+
+    patient = offer.entry.patient
+    language = language_of(patient)
+    context = {
+        "clinic": clinic.name,
+        **date_and_time(offer.start, language),
+        "practitioner": offer.practitioner.name,
+        "manage_url": offer_url(offer),
+        "clinic_phone": clinic.phone,
+    }
+    for channel, recipient in patient_channels(patient, clinic):
+        rendered = render_message(Kind.WAITLIST_OFFER, channel, language, context)
+        OutgoingMessage.objects.create(
+            channel=channel,
+            kind=Kind.WAITLIST_OFFER,
+            patient=patient,
+            recipient=recipient,
+            language=language,
+            subject=rendered.subject,
+            body=rendered.body,
+            dedupe_key=f"waitlist-offer:{offer.pk}:{channel}",
+            due_at=now,
+        )
+    wake_dispatcher_on_commit()
+
+
+def _check_preferences(preferences: Preferences, now: datetime) -> None:
+    today = now.astimezone(clinic_timezone()).date()
+    if not 1 <= preferences.weekdays <= 0b1111111:
+        raise booking.BookingError(_("Choose at least one day."), field="weekdays", code="invalid")
+    if preferences.earliest > preferences.latest:
+        raise booking.BookingError(_("The end of the hours is before their start."), field="latest", code="invalid")
+    if preferences.until < today:
+        raise booking.BookingError(_("This date is in the past."), field="until", code="past")
+    horizon = (now + Clinic.load().booking_horizon).astimezone(clinic_timezone()).date()
+    if preferences.until > horizon:
+        raise booking.BookingError(
+            _("The clinic takes bookings up to %(day)s.") % {"day": horizon.strftime("%d/%m/%Y")},
+            field="until",
+            code="too_far",
+        )
