@@ -138,8 +138,8 @@ def record_appointments_read(request: HttpRequest, appointments: Iterable[Appoin
     return len(appointments)
 
 
-def record_search_results(request: HttpRequest, patients: Iterable[Patient]) -> int:
-    """A search shows identities: one VIEW entry per patient listed, never the query (it may hold a name)."""
+def record_search_results(request: HttpRequest, patients: Iterable[Patient], detail: str = "search result") -> int:
+    """A search or a list shows identities: one VIEW entry per patient listed, never the query (it may hold a name)."""
     entries = [
         _entry(
             request,
@@ -148,7 +148,7 @@ def record_search_results(request: HttpRequest, patients: Iterable[Patient]) -> 
             ObjectType.PATIENT,
             object_id=patient.pk,
             patient_id=patient.pk,
-            detail="search result",
+            detail=detail,
         )
         for patient in patients
     ]

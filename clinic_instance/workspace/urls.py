@@ -12,6 +12,7 @@ from . import (
     patient_urls,
     schedule_urls,
     staff_views,
+    waitlist_urls,
 )
 
 app_name = "workspace"
@@ -36,6 +37,7 @@ urlpatterns = [
     *appointment_urls.urlpatterns,
     *patient_urls.urlpatterns,
     *schedule_urls.urlpatterns,
+    *waitlist_urls.urlpatterns,
     *outbox_urls.urlpatterns,
     *message_template_urls.urlpatterns,
 ]
