@@ -82,6 +82,8 @@ class OutgoingMessage(models.Model):
                 fields=["claimed_until"], condition=Q(status__in=["claimed", "sending"]), name="message_leased"
             ),
             models.Index(fields=["provider_id"], condition=~Q(provider_id=""), name="message_provider_id"),
+            # The administrators' review of what did not go out (outbox_review.py).
+            models.Index(fields=["created_at"], condition=Q(status__in=["failed", "unknown"]), name="message_not_sent"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(channel__in=["sms", "email"]), name="message_channel_valid"),
