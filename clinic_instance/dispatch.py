@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
 from .availability import clinic_timezone
@@ -34,6 +34,7 @@ from .sms import (
     get_backend,
     is_opted_out,
 )
+from .sms.delivery_reports import earlier_than
 from .sms.opt_outs import opt_out
 
 logger = logging.getLogger("openrdv.messages")
@@ -197,9 +198,14 @@ def deliver(
         # An error we cannot classify may have come after the provider took the message.
         logger.exception("message %s: unexpected %s while sending; marked unknown", message.pk, type(error).__name__)
         return _move(sending, message, Status.UNKNOWN, last_error=f"unexpected {type(error).__name__}"[:300])
+    # A delivery report may already have come (delivery_reports.py): a further status is kept.
+    reported = Case(
+        When(delivery_status__in=earlier_than(delivery_status) or [""], then=Value(delivery_status[:20])),
+        default=F("delivery_status"),
+    )
     return _move(
         sending, message, Status.SENT,
-        sent_at=now, provider_id=provider_id[:64], delivery_status=delivery_status[:20], last_error="",
+        sent_at=now, provider_id=provider_id[:64], delivery_status=reported, last_error="",
     )  # fmt: skip
 
 

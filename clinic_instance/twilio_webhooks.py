@@ -47,7 +47,12 @@ def status_callback(request: HttpRequest) -> HttpResponse:
     if not signed_by_twilio(request):
         return HttpResponseForbidden()
     sid, status = request.POST.get("MessageSid", ""), request.POST.get("MessageStatus", "")
-    recorded = record_delivery_status(provider_id=sid, status=status, error_code=request.POST.get("ErrorCode", ""))
+    recorded = record_delivery_status(
+        provider_id=sid,
+        status=status,
+        error_code=request.POST.get("ErrorCode", ""),
+        reference=request.GET.get("ref", "")[:40],  # in the URL Twilio signed
+    )
     logger.info("Twilio status %s for %s (%s)", status[:20], sid[:64], "recorded" if recorded else "ignored")
     return HttpResponse()
 

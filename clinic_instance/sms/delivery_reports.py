@@ -3,7 +3,12 @@
 Reports may come twice or out of order: a status only replaces an earlier one
 in the message's life (sent never overwrites delivered), so replays are harmless.
 The row's own status (SENT) is not changed: it says we handed the message over.
+A report may even come before the worker recorded the provider's id: it is
+then matched by our reference, and the worker's later write keeps the further
+status (dispatch.py).
 """
+
+from django.db.models import Q
 
 from clinic_instance.models import OutgoingMessage
 
@@ -23,19 +28,32 @@ PROGRESS = {
 NOT_DELIVERED = frozenset({"undelivered", "failed"})
 
 
-def record_delivery_status(*, provider_id: str, status: str, error_code: str = "") -> bool:
+def earlier_than(status: str) -> list[str]:
+    """The statuses `status` may replace ('' included); none for a status we cannot order."""
+    rank = PROGRESS.get(status)
+    if rank is None:
+        return []
+    return ["", *(name for name, other in PROGRESS.items() if other < rank)]
+
+
+def record_delivery_status(*, provider_id: str, status: str, error_code: str = "", reference: str = "") -> bool:
     """Store `status` on the SMS sent as `provider_id`; False if there is none or it is further along.
 
-    Unknown statuses are ignored rather than stored: they could not be ordered.
+    `reference` ("message-<id>", from the callback's signed URL) finds a message
+    whose worker has not stored the provider's id yet: the report is kept on it,
+    id included. Unknown statuses are ignored rather than stored: they could not be ordered.
     """
-    rank = PROGRESS.get(status)
-    if rank is None or not provider_id:
+    earlier = earlier_than(status)
+    if not earlier or not provider_id:
         return False
-    earlier = ["", *(name for name, other in PROGRESS.items() if other < rank)]
-    changes = {"delivery_status": status}
+    changes = {"delivery_status": status, "provider_id": provider_id[:64]}
     if status in NOT_DELIVERED:
         changes["last_error"] = f"{status}: Twilio error {error_code or 'unknown'}"[:300]
+    mine = Q(provider_id=provider_id)
+    prefix, _dash, number = reference.partition("-")
+    if prefix == "message" and number.isdigit():
+        mine |= Q(pk=int(number), provider_id="")
     updated = OutgoingMessage.objects.filter(
-        channel=OutgoingMessage.Channel.SMS, provider_id=provider_id, delivery_status__in=earlier
+        mine, channel=OutgoingMessage.Channel.SMS, delivery_status__in=earlier
     ).update(**changes)
     return updated > 0

@@ -241,6 +241,15 @@ def test_a_confirmation_held_up_past_the_appointment_is_not_sent(appointment):
     assert refreshed(notice).status == Status.SENT
 
 
+def test_a_delivery_report_stored_before_the_worker_finished_is_kept(clinic, now):
+    message = one_sms(now)
+    [claimed] = claim("w1", now=now)
+    OutgoingMessage.objects.filter(pk=message.pk).update(delivery_status="delivered")  # the early webhook
+    assert deliver(claimed, now=now) == Status.SENT
+    message = refreshed(message)
+    assert message.delivery_status == "delivered" and message.provider_id.startswith("file-")
+
+
 # ---------------------------------------------------------------- quiet hours
 
 

@@ -54,6 +54,27 @@ def test_a_signed_delivery_report_updates_the_message(client):
     assert (message.delivery_status, message.status, message.last_error) == ("delivered", "sent", "")
 
 
+def test_a_report_that_beats_the_worker_finds_its_message_by_the_signed_reference(client):
+    message = make_sms(status=OutgoingMessage.Status.UNKNOWN)  # the worker has not stored Twilio's id
+    other = make_sms(2, provider_id="SM9", delivery_status="queued")
+    path = f"{STATUS}?ref=message-{message.pk}"
+    assert signed_post(client, path, report("SM1", "delivered")).status_code == 200
+    message.refresh_from_db()
+    assert (message.provider_id, message.delivery_status) == ("SM1", "delivered")
+    # The reference only finds a message without an id of its own, and only under Twilio's signature.
+    signed_post(client, f"{STATUS}?ref=message-{other.pk}", report("SM2", "delivered"))
+    forged = client.post(
+        f"{STATUS}?ref=message-{other.pk}",
+        report("SM2", "delivered"),
+        headers={
+            "X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(BASE_URL + path, report("SM2", "delivered"))
+        },
+    )
+    assert forged.status_code == 403
+    other.refresh_from_db()
+    assert (other.provider_id, other.delivery_status) == ("SM9", "queued")
+
+
 def test_an_undelivered_report_records_twilios_error_code(client):
     message = make_sms(provider_id="SM1", delivery_status="sent")
     signed_post(client, STATUS, report("SM1", "undelivered", ErrorCode="30003"))
