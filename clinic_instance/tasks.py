@@ -1,6 +1,7 @@
 """Celery tasks of the clinic instance."""
 
 import logging
+import time
 
 from celery import current_app, shared_task
 from django.conf import settings
@@ -14,6 +15,8 @@ from .publication import deliver_due
 logger = logging.getLogger("openrdv.messages")
 WAKE_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 WAKE_EXPIRES_SECONDS = 300
+BROKER_RETRY_AFTER = 2.0  # seconds
+_broker_failed_at = float("-inf")  # time.monotonic() of this process's last failed publish
 
 
 @shared_task
@@ -75,7 +78,13 @@ def send_soon(task) -> bool:
 
     A connection of its own, tried once and briefly: a publish through the app's pool
     retries a broker that is down for ever, which would hang the request that called it.
+    A broker that just failed is not tried again for BROKER_RETRY_AFTER seconds, so that
+    a request waking two workers (a cancellation: messages and waiting list) waits once.
     """
+    global _broker_failed_at
+    if time.monotonic() - _broker_failed_at < BROKER_RETRY_AFTER:
+        logger.warning("could not queue %s (the broker failed a moment ago)", task.name)
+        return False
     try:
         with current_app.connection_for_write(transport_options=WAKE_TRANSPORT_OPTIONS) as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
@@ -83,5 +92,6 @@ def send_soon(task) -> bool:
             task.apply_async(connection=connection, retry=False, expires=WAKE_EXPIRES_SECONDS)
     except Exception as error:  # kombu's OperationalError, redis' errors, a refused socket…
         logger.warning("could not queue %s (%s)", task.name, type(error).__name__)
+        _broker_failed_at = time.monotonic()
         return False
     return True

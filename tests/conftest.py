@@ -55,7 +55,11 @@ def inbox(settings):
 
 
 @pytest.fixture(autouse=True)
-def _site_language_after_each_test():
-    """A request in English (LocaleMiddleware) leaves its language active in the thread: reset it."""
+def _fresh_process_state():
+    """Reset what a test leaves in the process: the active language (LocaleMiddleware leaves a
+    request's language in the thread) and the memory of a broker that just failed (tasks.send_soon)."""
     yield
+    from clinic_instance import tasks
+
     translation.deactivate()
+    tasks._broker_failed_at = float("-inf")

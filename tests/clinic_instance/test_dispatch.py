@@ -385,6 +385,25 @@ def test_a_broker_that_is_down_never_breaks_the_transaction_that_queued(now, cap
     assert sent_references() == [f"message-{message.pk}"]
 
 
+def test_a_broker_that_just_failed_is_not_waited_for_twice(caplog):
+    """A cancellation wakes two workers; with the broker hung, the request must wait once, not twice."""
+    import time as clock
+
+    from clinic_instance.tasks import offer_waitlist_slots, send_due_messages, send_soon
+
+    with socket.socket() as silent:  # accepts connections (the backlog) but never answers: a hung Redis
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        with celery_broker(f"redis://127.0.0.1:{silent.getsockname()[1]}/10"):
+            started = clock.monotonic()
+            assert send_soon(send_due_messages) is False
+            first = clock.monotonic() - started
+            assert send_soon(offer_waitlist_slots) is False
+            second = clock.monotonic() - started - first
+    assert first >= 1.5 and second < 0.1
+    assert "the broker failed a moment ago" in caplog.text
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_profile_saved_while_the_broker_is_down_does_not_wait_for_it(settings, caplog):
     """The federation's post-commit delivery uses the same one-try wake-up (a plain publish waits for ever)."""
