@@ -124,7 +124,8 @@ class AppointmentRequestSerializer(serializers.Serializer):
     start = LocalDateTimeField()
     patient = PatientInputSerializer()
     verification = VerificationInputSerializer(
-        required=False, help_text="Required when the clinic verifies phone numbers (see the discovery document)"
+        required=False,
+        help_text="Required when the clinic verifies phone numbers (POST phone-verifications/ says so in `required`)",
     )
 
 
