@@ -7,4 +7,4 @@ class ClinicInstanceConfig(AppConfig):
     verbose_name = _("Clinic")
 
     def ready(self) -> None:
-        from . import publication_signals  # noqa: F401 - connects the receivers
+        from . import checks, publication_signals  # noqa: F401 - registers the checks, connects the receivers

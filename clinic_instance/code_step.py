@@ -35,7 +35,8 @@ def verified_attempt(
             else:
                 page["booking_error"] = error.message
             return render(request, form_template, page, status=error.status)
-        return render(request, "clinic_instance/verify_phone.html", {**page, "token": issued.token})
+        resent = "resend" in request.POST
+        return render(request, "clinic_instance/verify_phone.html", {**page, "token": issued.token, "resent": resent})
     try:
         return phone_verification.check_code(token=token, code=request.POST.get("code", "")[:12], phone=phone, now=now)
     except phone_verification.VerificationError as error:

@@ -40,6 +40,8 @@ class WaitlistForm(PatientFieldsForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["until"].initial = timezone.localdate() + timedelta(days=30)
+        self.fields["phone"].help_text = _("The freed times are offered to you by text message.")
+        self.fields["email"].help_text = _("Optional: the offers come by e-mail too.")
 
     def preferences(self) -> Preferences:
         data = self.cleaned_data
