@@ -99,10 +99,11 @@ def book_appointment(
                     if earlier.request_fingerprint != request_fingerprint:
                         raise IdempotencyKeyReused()
                     return BookingResult(earlier, created=False)
-            _check_patient_rules(practitioner, visit_reason, patient, now)
-            _check_free(practitioner, visit_reason, start, now, ignore_offer=ignore_offer_id)
             if source == Appointment.Source.ONLINE and not reached_by_link:
+                # Spent first, so that its error comes first; a later refusal rolls the spending back.
                 spend_verification_if_required(verification, phone=patient.phone, now=now)
+            check_patient_rules(practitioner, visit_reason, patient, now)
+            _check_free(practitioner, visit_reason, start, now, ignore_offer=ignore_offer_id)
             appointment = Appointment.objects.create(
                 practitioner=practitioner,
                 visit_reason=visit_reason,
@@ -185,7 +186,7 @@ def check_offer(practitioner: Practitioner, visit_reason: VisitReason, source: s
         )
 
 
-def _check_patient_rules(
+def check_patient_rules(
     practitioner: Practitioner, visit_reason: VisitReason, patient: PatientDetails, now: datetime
 ) -> None:
     """New/known patient rules: known means seen by this practitioner before."""

@@ -65,6 +65,7 @@ def join(
     """
     booking.check_offer(practitioner, visit_reason, Appointment.Source.ONLINE)
     _check_preferences(preferences, now)
+    booking.check_patient_rules(practitioner, visit_reason, patient, now)
     with transaction.atomic():
         booking.spend_verification_if_required(verification, phone=patient.phone, now=now)
         person = booking.find_or_create_patient(patient, language=current_language())
@@ -77,6 +78,12 @@ def join(
         entry = WaitlistEntry.objects.filter(
             patient=person, practitioner=practitioner, visit_reason=visit_reason, status=Status.WAITING
         ).first()
+        if entry is not None and verification is None:
+            # Without a proven phone, knowing someone's details must not hand out their entry's link.
+            raise booking.BookingError(
+                _("You are already on this waiting list: use the link you were given to see or leave it."),
+                code="already_waiting",
+            )
         if entry is not None:  # keeps its place in the queue
             WaitlistEntry.objects.filter(pk=entry.pk).update(**fields, updated_at=now)
             entry.refresh_from_db()
@@ -121,7 +128,7 @@ def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
         if offer.status not in (OfferStatus.OFFERED, OfferStatus.EXPIRED) or entry.status != Status.WAITING:
             raise booking.BookingError(_("This offer is no longer open."), code="offer_closed")
         patient = entry.patient
-        taken = False
+        taken = refused = None
         try:
             result = booking.book_appointment(
                 practitioner=offer.practitioner,
@@ -142,13 +149,30 @@ def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
             WaitlistOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.TAKEN, answered_at=now)
             _wake_offerer()
             taken = True
+        except booking.BookingError as error:  # e.g. the visit reason's patient rules: the hold is released
+            WaitlistOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.EXPIRED, hold_until=now)
+            _wake_offerer()
+            refused = error
         else:
             offer.status, offer.answered_at, offer.appointment = OfferStatus.ACCEPTED, now, result.appointment
             offer.save(update_fields=["status", "answered_at", "appointment"])
             WaitlistEntry.objects.filter(pk=entry.pk).update(status=Status.BOOKED, updated_at=now)
     if taken:  # raised out here, or the offer's new status would be rolled back with it
         raise booking.SlotTaken(_("Sorry, someone else has just taken this time. You stay on the waiting list."))
+    if refused is not None:
+        raise refused
     return result.appointment
+
+
+def open_offer(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
+    """The newest offer the patient may still take: held for them, or whose hold ended (first to confirm)."""
+    if entry.status != Status.WAITING:
+        return None
+    return (
+        entry.offers.filter(status__in=[OfferStatus.OFFERED, OfferStatus.EXPIRED], start__gt=now)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def offer_free_slots(now: datetime) -> int:

@@ -64,7 +64,7 @@ def _entry_or_404(token: str) -> WaitlistEntry:
 @require_http_methods(["GET"])
 def entry(request, token: str):
     found = _entry_or_404(token)
-    offer = found.offers.filter(status=WaitlistOffer.Status.OFFERED).first()
+    offer = waitlist.open_offer(found, timezone.now())
     return render(
         request,
         "clinic_instance/waitlist_entry.html",

@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -28,7 +27,7 @@ from ..manage_links import appointment_or_404
 from ..models import Appointment, Practitioner, VisitReason
 from ..patient_details import PatientDetails
 from ..slots import SlotRangeError
-from .errors import booking_error_response
+from .errors import booking_error_response, busy_response
 from .serializers import (
     AppointmentRequestSerializer,
     BookedAppointmentSerializer,
@@ -188,7 +187,7 @@ class AppointmentCreateView(APIView):
                 return Response({"verification": [refused.message], "code": refused.code}, status=400)
             return booking_error_response(error)
         except booking.AgendaBusy:
-            return _busy_response()
+            return busy_response()
         return Response(BookedAppointmentSerializer(result.appointment).data, status=status.HTTP_201_CREATED)
 
 
@@ -201,14 +200,6 @@ def _taken_response(error, practitioner, visit_reason, start) -> Response:
     return Response(
         {"detail": error.message, "code": error.code, "nearest_slots": SlotSerializer(nearest, many=True).data},
         status=status.HTTP_409_CONFLICT,
-    )
-
-
-def _busy_response() -> Response:
-    return Response(
-        {"detail": _("Booking is busy right now; please try again."), "code": "busy"},
-        status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": "1"},
     )
 
 
@@ -257,5 +248,5 @@ class RescheduleAppointmentView(APIView):
         except booking.BookingError as error:
             return booking_error_response(error)
         except booking.AgendaBusy:
-            return _busy_response()
+            return busy_response()
         return Response(ManagedAppointmentSerializer(appointment, context=_manage_context(appointment)).data)

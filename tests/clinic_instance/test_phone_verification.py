@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import override_settings
+from django.utils import translation
 
 from clinic_instance import phone_verification
 from clinic_instance.dispatch import dispatch_due
@@ -18,6 +19,14 @@ from tests.factories import make_appointment, make_patient
 PHONE = "+33612345678"
 START = "2027-03-02T09:00:00+01:00"
 PAUL = {"first_name": "Paul", "last_name": "Petit", "birth_date": "1980-05-17", "phone": "06 12 34 56 78", "email": ""}
+
+
+@pytest.fixture(autouse=True)
+def in_english(client):
+    """The messages are checked in English (the clinic's default language is French)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

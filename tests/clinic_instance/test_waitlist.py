@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import translation
 
 from clinic_instance import booking, gdpr, waitlist
 from clinic_instance.availability import available_slots
@@ -29,6 +30,12 @@ MARIE = person("Marie", "+33698765432")
 ONLY_TUESDAY_9 = Preferences(weekdays=TUESDAY, earliest=time(9), latest=time(9), until=date(2027, 3, 2))
 
 
+@pytest.fixture(autouse=True)
+def in_english():
+    with translation.override("en"):
+        yield
+
+
 def join(who, alice, consultation, now, preferences=ONLY_TUESDAY_9):
     return waitlist.join(practitioner=alice, visit_reason=consultation, patient=who, preferences=preferences, now=now)
 
@@ -44,12 +51,32 @@ def free_slot(alice, consultation, now):
     )
 
 
-def test_joining_again_updates_the_entry_and_keeps_its_place(alice, consultation, now):
+def test_joining_again_needs_a_proven_phone_and_keeps_the_place(clinic, alice, consultation, now):
+    from clinic_instance import phone_verification
+
     first = join(PAUL, alice, consultation, now)
     later = Preferences(weekdays=0b11111, earliest=time(8), latest=time(18), until=date(2027, 3, 20))
-    again = join(PAUL, alice, consultation, now + timedelta(hours=1), later)
+    with pytest.raises(booking.BookingError) as refused:  # details alone must not reach someone's entry
+        join(PAUL, alice, consultation, now, later)
+    assert refused.value.code == "already_waiting"
+    clinic.phone_verification = True
+    clinic.save()
+    issued = phone_verification.send_code(phone=PAUL.phone, request=None, now=now, language="en")
+    code = OutgoingMessage.objects.get(kind="verification").body.split("code is ")[1][:6]
+    proof = phone_verification.check_code(token=issued.token, code=code, phone=PAUL.phone, now=now)
+    again = waitlist.join(
+        practitioner=alice, visit_reason=consultation, patient=PAUL, preferences=later, now=now, verification=proof
+    )
     assert again.pk == first.pk and again.created_at == now and again.weekday_numbers() == [0, 1, 2, 3, 4]
     assert WaitlistEntry.objects.count() == 1
+
+
+def test_a_new_patient_cannot_wait_for_a_reason_kept_for_known_patients(alice, now):
+    from tests.factories import make_reason
+
+    with pytest.raises(booking.BookingError) as refused:
+        join(PAUL, alice, make_reason(alice, "Suivi", patients="known"), now)
+    assert refused.value.code == "known_patients_only"
 
 
 @pytest.mark.parametrize(
