@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .availability import clinic_timezone
@@ -198,15 +198,11 @@ def deliver(
         # An error we cannot classify may have come after the provider took the message.
         logger.exception("message %s: unexpected %s while sending; marked unknown", message.pk, type(error).__name__)
         return _move(sending, message, Status.UNKNOWN, last_error=f"unexpected {type(error).__name__}"[:300])
-    # A delivery report may already have come (delivery_reports.py): a further status is kept.
-    reported = Case(
-        When(delivery_status__in=earlier_than(delivery_status) or [""], then=Value(delivery_status[:20])),
-        default=F("delivery_status"),
-    )
-    return _move(
-        sending, message, Status.SENT,
-        sent_at=now, provider_id=provider_id[:64], delivery_status=reported, last_error="",
-    )  # fmt: skip
+    sent = {"sent_at": now, "provider_id": provider_id[:64], "last_error": ""}
+    reported_earlier = sending.filter(delivery_status__in=earlier_than(delivery_status) or [""])
+    moved = _move(reported_earlier, message, Status.SENT, delivery_status=delivery_status[:20], **sent)
+    # Else a delivery report came first (delivery_reports.py) and is further along: it is kept.
+    return moved or _move(sending, message, Status.SENT, **sent)
 
 
 def dispatch_due(worker: str | None = None, *, now: datetime | None = None, limit: int = BATCH) -> int:
