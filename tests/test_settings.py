@@ -58,6 +58,7 @@ def production_env(**overrides) -> dict:
         "SECRET_KEY": STRONG_SECRET,
         "ALLOWED_HOSTS": "rdv.example.fr",
         "DATABASE_URL": "postgres://openrdv@127.0.0.1:5432/openrdv",
+        "OPENRDV_BASE_URL": "https://rdv.example.fr",
         **overrides,
     }
 
@@ -72,6 +73,11 @@ def run_manage(*args, env_vars) -> subprocess.CompletedProcess:
 def test_production_settings_pass_the_deployment_checks(role):
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_vars=production_env(OPENRDV_ROLE=role))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deployment_checks_warn_without_a_public_address_for_the_messages_links():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_vars=production_env(OPENRDV_BASE_URL=""))
+    assert result.returncode != 0 and "openrdv.W001" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
