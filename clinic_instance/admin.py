@@ -38,6 +38,21 @@ class ClinicAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("Messages to patients"),
+            {
+                "fields": [
+                    "sms_enabled",
+                    "email_enabled",
+                    "reminder_offsets_hours",
+                    "quiet_hours_start",
+                    "quiet_hours_end",
+                    "phone_verification",
+                    "verification_daily_cap",
+                    "waitlist_hold_minutes",
+                ]
+            },
+        ),
     ]
 
     def has_add_permission(self, request):

@@ -25,7 +25,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .availability import clinic_timezone
-from .models import Appointment, Clinic, OutgoingMessage
+from .models import Appointment, Clinic, OutgoingMessage, WaitlistEntry, WaitlistOffer
+from .phone_verification import CODE_VALIDITY
 from .sms import (
     OptedOutSmsError,
     PermanentSmsError,
@@ -44,11 +45,9 @@ BATCH = 100
 LEASE = timedelta(minutes=5)  # longer than any send: the SMS and SMTP clients time out well before
 MAX_ATTEMPTS = 6
 BACKOFF = [timedelta(minutes=minutes) for minutes in (1, 5, 15, 60, 180)]
+Kind = OutgoingMessage.Kind
 # Pointless once the appointment has begun (cancellation and absence notices are not: they explain).
-ABOUT_A_COMING_APPOINTMENT = frozenset(
-    {OutgoingMessage.Kind.CONFIRMATION, OutgoingMessage.Kind.REMINDER, OutgoingMessage.Kind.CHANGE}
-)
-CODE_LIFETIME = timedelta(minutes=10)  # phone_verification.CODE_VALIDITY: a later code is useless
+ABOUT_A_COMING_APPOINTMENT = frozenset({Kind.CONFIRMATION, Kind.REMINDER, Kind.CHANGE})
 EMAIL_TIMEOUT = 30  # seconds, when settings.EMAIL_TIMEOUT says nothing
 
 
@@ -118,13 +117,12 @@ def reason_not_to_send(message: OutgoingMessage, clinic: Clinic, now: datetime |
     """Why this message must not go out any more (a short reason for last_error), or ''."""
     if message.channel == OutgoingMessage.Channel.SMS and not clinic.sms_enabled:
         return "SMS turned off by the clinic"
-    if message.channel == OutgoingMessage.Channel.EMAIL and not clinic.email_enabled:
-        return "e-mails turned off by the clinic"
-    if (
-        message.kind == OutgoingMessage.Kind.VERIFICATION
-        and (now or timezone.now()) - message.created_at > CODE_LIFETIME
-    ):
+    if message.channel == OutgoingMessage.Channel.EMAIL and not clinic.email_enabled and message.kind != Kind.ALERT:
+        return "e-mails turned off by the clinic"  # to patients: the clinic's own alerts still go
+    if message.kind == Kind.VERIFICATION and (now or timezone.now()) - message.created_at > CODE_VALIDITY:
         return "verification code expired"
+    if message.kind == Kind.WAITLIST_OFFER and not _offer_still_open(message):
+        return "waiting-list offer closed"
     if message.kind in ABOUT_A_COMING_APPOINTMENT and message.appointment_id:
         appointment = Appointment.objects.filter(pk=message.appointment_id).values_list("status", "start").first()
         if appointment is not None and appointment[1] <= (now or timezone.now()):
@@ -198,11 +196,13 @@ def deliver(
         # An error we cannot classify may have come after the provider took the message.
         logger.exception("message %s: unexpected %s while sending; marked unknown", message.pk, type(error).__name__)
         return _move(sending, message, Status.UNKNOWN, last_error=f"unexpected {type(error).__name__}"[:300])
-    sent = {"sent_at": now, "provider_id": provider_id[:64], "last_error": ""}
+    sent = {"sent_at": now, "provider_id": provider_id[:64]}
+    if message.kind == Kind.VERIFICATION:
+        sent["body"] = "-"  # the code has reached the provider; the database need not keep it
     reported_earlier = sending.filter(delivery_status__in=earlier_than(delivery_status) or [""])
-    moved = _move(reported_earlier, message, Status.SENT, delivery_status=delivery_status[:20], **sent)
-    # Else a delivery report came first (delivery_reports.py) and is further along: it is kept.
-    return moved or _move(sending, message, Status.SENT, **sent)
+    moved = _move(reported_earlier, message, Status.SENT, delivery_status=delivery_status[:20], last_error="", **sent)
+    # Else a delivery report came first (delivery_reports.py) and is further along: it and its error are kept.
+    return moved or (Status.SENT if sending.update(status=Status.SENT, **sent) else "")
 
 
 def dispatch_due(worker: str | None = None, *, now: datetime | None = None, limit: int = BATCH) -> int:
@@ -263,6 +263,18 @@ def _move(rows: QuerySet, message: OutgoingMessage, status: str, **fields) -> st
     """The conditional update of one transition; '' if the row was no longer in the expected state."""
     fields["last_error"] = fields.get("last_error", message.last_error)[:300]
     return status if rows.update(status=status, **fields) else ""
+
+
+def _offer_still_open(message: OutgoingMessage) -> bool:
+    """Whether the waiting-list offer a message is about (its dedupe key names it) may still be taken."""
+    offer_id = message.dedupe_key.split(":")[1] if message.dedupe_key.count(":") >= 1 else ""
+    if not offer_id.isdigit():
+        return True
+    return WaitlistOffer.objects.filter(
+        pk=int(offer_id),
+        status__in=[WaitlistOffer.Status.OFFERED, WaitlistOffer.Status.EXPIRED],
+        entry__status=WaitlistEntry.Status.WAITING,
+    ).exists()
 
 
 def _reason(error: Exception) -> str:

@@ -129,7 +129,7 @@ def resend(
 def mark_handled(
     message_id: int, *, expected: str | None = None, request: HttpRequest | None = None
 ) -> OutgoingMessage:
-    """Close an UNKNOWN message for good (CANCELLED): the clinic checked with the patient, or chose not to.
+    """Close a FAILED or UNKNOWN message for good (CANCELLED): the clinic reached the patient, or chose not to.
 
     Raises NotActionable.
     """

@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from . import audit
-from .models import Appointment, Patient
+from .models import Appointment, Patient, WaitlistEntry
 from .staff_access import visible_appointments, visible_practitioners
 
 # Contact details a merge copies from the duplicate when the kept record lacks them.
@@ -88,6 +88,7 @@ def merge(keep: Patient, duplicate: Patient, *, now: datetime, request: HttpRequ
         if request is not None and not can_merge(request.user, keep, duplicate):
             raise PermissionDenied
         moved = Appointment.objects.filter(patient=duplicate).update(patient=keep, updated_at=now)
+        _move_waiting_list(duplicate, keep)
         filled = [name for name in MERGED_CONTACT_FIELDS if not getattr(keep, name) and getattr(duplicate, name)]
         for name in filled:
             setattr(keep, name, getattr(duplicate, name))
@@ -107,6 +108,22 @@ def merge(keep: Patient, duplicate: Patient, *, now: datetime, request: HttpRequ
             detail=detail,
         )
     return keep
+
+
+def _move_waiting_list(duplicate: Patient, keep: Patient) -> None:
+    """The duplicate's waiting-list entries go to `keep`; where both wait for the same list, the earlier stays."""
+    for entry in WaitlistEntry.objects.filter(patient=duplicate).order_by("created_at", "pk"):
+        same = WaitlistEntry.objects.filter(
+            patient=keep,
+            practitioner_id=entry.practitioner_id,
+            visit_reason_id=entry.visit_reason_id,
+            status=WaitlistEntry.Status.WAITING,
+        ).first()
+        if entry.status == WaitlistEntry.Status.WAITING and same is not None:
+            if same.created_at <= entry.created_at:
+                continue  # deleted with the duplicate; keep's earlier place stays
+            same.delete()
+        WaitlistEntry.objects.filter(pk=entry.pk).update(patient=keep)
 
 
 def update_contact(patient: Patient, details: dict, *, request: HttpRequest | None = None) -> list[str]:

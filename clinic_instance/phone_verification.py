@@ -14,6 +14,7 @@ refusal of the day alerts the administrators.
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
@@ -87,7 +88,7 @@ def send_code(*, phone: str, request: HttpRequest | None, now: datetime, languag
             code="opted_out",
             field="phone",
         )
-    address = _digest("address", audit.client_address(request) or "")
+    address = _digest("address", _network(audit.client_address(request) or ""))
     clinic = Clinic.load()
     token, code = secrets.token_urlsafe(32), f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     with transaction.atomic():
@@ -179,9 +180,9 @@ def consume(verification: PhoneVerification, *, phone: str, now: datetime) -> No
 
 
 def purge_expired(now: datetime) -> int:
-    """Forget attempts older than a day (the hourly and daily counts need no more), and their codes' text."""
+    """Forget attempts older than a day (the hourly and daily counts need no more), and their SMS rows."""
     horizon = now - timedelta(days=1)
-    OutgoingMessage.objects.filter(kind=Kind.VERIFICATION, created_at__lt=horizon).update(body="-")
+    OutgoingMessage.objects.filter(kind=Kind.VERIFICATION, created_at__lt=horizon).delete()  # numbers included
     deleted, _rows = PhoneVerification.objects.filter(created_at__lt=horizon).delete()
     return deleted
 
@@ -228,15 +229,9 @@ def _alert_administrators(clinic: Clinic, now: datetime) -> None:
     )
     if clinic.email:
         recipients.add(clinic.email)
-    subject = _("Phone verification stopped for today: daily cap of %(cap)d codes reached") % {
-        "cap": clinic.verification_daily_cap
-    }
-    body = _(
-        "The clinic's online booking has sent %(cap)d verification codes today, its daily cap. No more codes "
-        "will be sent until midnight, so patients who have not received one cannot book online.\n\n"
-        "An unusual number of codes is often SMS-pumping fraud (automated requests to make the clinic pay "
-        "for texts). If it is genuine demand, raise the cap in the clinic's settings."
-    ) % {"cap": clinic.verification_daily_cap}
+    with translation.override(settings.LANGUAGE_CODE):  # the clinic's language, not the requester's
+        subject, body = _cap_alert_text(clinic.verification_daily_cap)
+    created_any = False
     for email in sorted(recipients):
         _message, created = OutgoingMessage.objects.get_or_create(
             dedupe_key=f"alert:verification-cap:{day.isoformat()}:{email}",
@@ -250,9 +245,21 @@ def _alert_administrators(clinic: Clinic, now: datetime) -> None:
                 "due_at": now,
             },
         )
-        if created:
-            logger.warning("verification daily cap reached: administrators alerted")
-    _wake_dispatcher()
+        created_any = created_any or created
+    if created_any:
+        logger.warning("verification daily cap reached: administrators alerted")
+        _wake_dispatcher()
+
+
+def _cap_alert_text(cap: int) -> tuple[str, str]:
+    subject = _("Phone verification stopped for today: daily cap of %(cap)d codes reached") % {"cap": cap}
+    body = _(
+        "The clinic's online booking has sent %(cap)d verification codes today, its daily cap. No more codes "
+        "will be sent until midnight, so patients who have not received one cannot book online.\n\n"
+        "An unusual number of codes is often SMS-pumping fraud (automated requests to make the clinic pay "
+        "for texts). If it is genuine demand, raise the cap in the clinic's settings."
+    ) % {"cap": cap}
+    return subject, body
 
 
 def _serialize_issuers() -> None:
@@ -263,6 +270,17 @@ def _serialize_issuers() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('openrdv.phone_verification'))")
+
+
+def _network(address: str) -> str:
+    """An IPv6 address counts as its /64: one subscriber usually holds a whole /64."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
 
 
 def _digest(purpose: str, value: str) -> str:

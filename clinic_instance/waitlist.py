@@ -16,17 +16,19 @@ while the patient sleeps.
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from config.federation_node import base_url
 
 from . import booking
-from .availability import available_slots, clinic_timezone
+from .availability import available_slots, clinic_timezone, held_slots, overlapping_appointments
 from .dispatch import quiet_hours_end
 from .message_templates import date_and_time, render_message
 from .models import Appointment, Clinic, OutgoingMessage, Practitioner, VisitReason, WaitlistEntry, WaitlistOffer
@@ -88,7 +90,8 @@ def join(
             WaitlistEntry.objects.filter(pk=entry.pk).update(**fields, updated_at=now)
             entry.refresh_from_db()
         else:
-            if WaitlistEntry.objects.filter(patient=person, status=Status.WAITING).count() >= MAX_ENTRIES_PER_PATIENT:
+            waiting = WaitlistEntry.objects.filter(patient__phone=person.phone, status=Status.WAITING)
+            if waiting.count() >= MAX_ENTRIES_PER_PATIENT:  # per phone: a changed first name is no way round
                 raise booking.BookingError(
                     _("You are already on %(count)d waiting lists of this clinic.")
                     % {"count": MAX_ENTRIES_PER_PATIENT},
@@ -123,7 +126,9 @@ def decline(offer: WaitlistOffer, *, now: datetime) -> None:
 def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
     """Book the offered slot for its patient, if it is still free; BookingError / SlotTaken otherwise."""
     with transaction.atomic():
-        offer = WaitlistOffer.objects.select_for_update().select_related("entry__visit_reason").get(pk=offer.pk)
+        offer = (
+            WaitlistOffer.objects.select_for_update(of=("self",)).select_related("entry__visit_reason").get(pk=offer.pk)
+        )
         entry = offer.entry
         if offer.status not in (OfferStatus.OFFERED, OfferStatus.EXPIRED) or entry.status != Status.WAITING:
             raise booking.BookingError(_("This offer is no longer open."), code="offer_closed")
@@ -157,6 +162,11 @@ def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
             offer.status, offer.answered_at, offer.appointment = OfferStatus.ACCEPTED, now, result.appointment
             offer.save(update_fields=["status", "answered_at", "appointment"])
             WaitlistEntry.objects.filter(pk=entry.pk).update(status=Status.BOOKED, updated_at=now)
+            # Booked from an older offer: a newer one held for the same patient goes to the next.
+            WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.OFFERED).update(
+                status=OfferStatus.DECLINED, answered_at=now
+            )
+            _wake_offerer()
     if taken:  # raised out here, or the offer's new status would be rolled back with it
         raise booking.SlotTaken(_("Sorry, someone else has just taken this time. You stay on the waiting list."))
     if refused is not None:
@@ -181,8 +191,36 @@ def offer_free_slots(now: datetime) -> int:
     today = now.astimezone(clinic_timezone()).date()
     WaitlistOffer.objects.filter(status=OfferStatus.OFFERED, hold_until__lte=now).update(status=OfferStatus.EXPIRED)
     WaitlistEntry.objects.filter(status=Status.WAITING, until__lt=today).update(status=Status.EXPIRED, updated_at=now)
-    if quiet_hours_end(clinic, now) is not None:
-        return 0
+    hold_until = now + timedelta(minutes=clinic.waitlist_hold_minutes)
+    if quiet_hours_end(clinic, now) is not None or quiet_hours_end(clinic, hold_until) is not None:
+        return 0  # a hold that ran into the night would end before its SMS went out
+    with one_sweep_at_a_time() as alone:
+        if not alone:
+            return 0  # another process is sweeping; it sees the same free slots
+        return _sweep(clinic, today, now)
+
+
+@contextmanager
+def one_sweep_at_a_time() -> Iterator[bool]:
+    """A session-level advisory lock on PostgreSQL (beat and a wake-up may start sweeps together).
+
+    On SQLite the demo runs a single sweeping process.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext('openrdv.waitlist_sweep'))")
+        alone = cursor.fetchone()[0]
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext('openrdv.waitlist_sweep'))")
+
+
+def _sweep(clinic: Clinic, today: date, now: datetime) -> int:
     waiting = WaitlistEntry.objects.filter(status=Status.WAITING).select_related(
         "practitioner", "visit_reason", "patient"
     )
@@ -236,8 +274,17 @@ def _matches(entry: WaitlistEntry, slot: Interval) -> bool:
 
 
 def _make_offer(entry: WaitlistEntry, slot: Interval, *, clinic: Clinic, now: datetime) -> WaitlistOffer | None:
+    """Hold the slot for the entry, unless a booking or another hold took it since the slots were read.
+
+    Under the practitioner's agenda lock, like every booking: a booking either
+    committed before (and is seen here) or waits and then sees the hold.
+    """
+    practitioner = entry.practitioner
     try:
-        with transaction.atomic():
+        with booking.locked_agenda(practitioner):
+            taken = overlapping_appointments(practitioner, slot.start - clinic.buffer, slot.end + clinic.buffer)
+            if taken.exists() or held_slots(practitioner, slot.start, slot.end, now):
+                return None
             offer = WaitlistOffer.objects.create(
                 entry=entry,
                 practitioner=entry.practitioner,
@@ -247,7 +294,7 @@ def _make_offer(entry: WaitlistEntry, slot: Interval, *, clinic: Clinic, now: da
                 created_at=now,
             )
             _queue_offer_messages(offer, clinic=clinic, now=now)
-    except IntegrityError:  # another sweep offered this slot or this patient at the same moment
+    except (IntegrityError, booking.AgendaBusy):  # a unique offer raced us, or the agenda stayed locked: next sweep
         return None
     logger.info("waiting-list offer %s made to entry %s", offer.pk, entry.pk)
     return offer

@@ -8,6 +8,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from .forms import PatientFieldsForm
+from .models import Clinic
 from .waitlist import Preferences
 
 WEEKDAY_CHOICES = [(day, WEEKDAYS[day]) for day in range(7)]
@@ -39,7 +40,8 @@ class WaitlistForm(PatientFieldsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["until"].initial = timezone.localdate() + timedelta(days=30)
+        horizon = Clinic.load().booking_horizon_days
+        self.fields["until"].initial = timezone.localdate() + timedelta(days=min(30, horizon))
         self.fields["phone"].help_text = _("The freed times are offered to you by text message.")
         self.fields["email"].help_text = _("Optional: the offers come by e-mail too.")
 

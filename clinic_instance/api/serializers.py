@@ -125,7 +125,7 @@ class AppointmentRequestSerializer(serializers.Serializer):
     patient = PatientInputSerializer()
     verification = VerificationInputSerializer(
         required=False,
-        help_text="Required when the clinic verifies phone numbers (POST phone-verifications/ says so in `required`)",
+        help_text="Required when the clinic verifies phone numbers (POST phone-verifications/ answers 400 when not)",
     )
 
 

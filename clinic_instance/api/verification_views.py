@@ -1,12 +1,14 @@
 """Public API: ask for a phone verification code (phone_verification.py holds the rules)."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import phone_verification
+from ..models import PhoneVerification
 from ..patient_details import normalize_phone
 from ..patient_messages import current_language
 from .serializers import ErrorSerializer, LocalDateTimeField, django_to_drf
@@ -23,7 +25,6 @@ class IssuedCodeSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send it back with the code when booking; keep it secret")
     phone = serializers.CharField()
     expires_at = LocalDateTimeField()
-    required = serializers.BooleanField(help_text="Whether this clinic's online bookings need the code")
 
 
 class PhoneVerificationView(APIView):
@@ -31,7 +32,10 @@ class PhoneVerificationView(APIView):
         request=CodeRequestSerializer,
         responses={
             201: IssuedCodeSerializer,
-            400: OpenApiResponse(description="The phone field and why: malformed, not a French mobile, opted out"),
+            400: OpenApiResponse(
+                description="The phone field and why (malformed, not a French mobile, opted out), "
+                "or verification_not_required: this clinic books without a code"
+            ),
             429: OpenApiResponse(ErrorSerializer, description="Too many codes for this number, address or day"),
         },
     )
@@ -39,6 +43,11 @@ class PhoneVerificationView(APIView):
         """Text a 6-digit code to a French mobile number; valid 10 minutes, for one booking or waiting-list request."""
         serializer = CodeRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if not phone_verification.is_required():  # no SMS for nothing: each one costs the clinic
+            return Response(
+                {"detail": _("This clinic books without a code."), "code": "verification_not_required"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         try:
             issued = phone_verification.send_code(
                 phone=serializer.validated_data["phone"],
@@ -54,5 +63,19 @@ class PhoneVerificationView(APIView):
             )
         except phone_verification.VerificationError as error:
             return Response({error.field: [error.message], "code": error.code}, status=status.HTTP_400_BAD_REQUEST)
-        body = {**issued.__dict__, "required": phone_verification.is_required()}
-        return Response(IssuedCodeSerializer(body).data, status=status.HTTP_201_CREATED)
+        return Response(IssuedCodeSerializer(issued).data, status=status.HTTP_201_CREATED)
+
+
+def checked_verification(data: dict, phone: str) -> PhoneVerification | Response | None:
+    """The request's verified attempt, the 400 to answer, or None (no code sent, or none required).
+
+    A wrong code counts against the attempt whatever the request does next.
+    """
+    if "verification" not in data or not phone_verification.is_required():
+        return None
+    try:
+        return phone_verification.check_code(
+            token=data["verification"]["token"], code=data["verification"]["code"], phone=phone, now=timezone.now()
+        )
+    except phone_verification.VerificationError as error:
+        return Response({"verification": [error.message], "code": error.code}, status=status.HTTP_400_BAD_REQUEST)

@@ -14,7 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import booking, phone_verification
+from .. import booking
 from ..availability import (
     available_slots,
     bookable_practitioners,
@@ -40,6 +40,7 @@ from .serializers import (
     SlotQuerySerializer,
     SlotSerializer,
 )
+from .verification_views import checked_verification
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
@@ -156,19 +157,12 @@ class AppointmentCreateView(APIView):
         if visit_reason is None:
             raise ValidationError({"visit_reason": ["Unknown visit reason."]})
         patient = PatientDetails(**data["patient"])
-        verification, refused = None, None
-        if "verification" in data and phone_verification.is_required():
-            try:
-                verification = phone_verification.check_code(
-                    token=data["verification"]["token"],
-                    code=data["verification"]["code"],
-                    phone=patient.phone,
-                    now=timezone.now(),
-                )
-            except phone_verification.VerificationError as error:
-                if key is None:
-                    return Response({"verification": [error.message], "code": error.code}, status=400)
-                refused = error  # unless this is a retry of a booking the code already made (same key)
+        verification, refused = checked_verification(data, patient.phone), None
+        if isinstance(verification, Response):
+            if key is None:
+                return verification
+            # Unless this is a retry of a booking the code already made (same key): book_appointment says.
+            verification, refused = None, verification
         try:
             result = booking.book_appointment(
                 practitioner=practitioner,
@@ -184,7 +178,7 @@ class AppointmentCreateView(APIView):
             return _taken_response(error, practitioner, visit_reason, data["start"])
         except booking.BookingError as error:
             if refused is not None and error.code == "verification_required":
-                return Response({"verification": [refused.message], "code": refused.code}, status=400)
+                return refused
             return booking_error_response(error)
         except booking.AgendaBusy:
             return busy_response()

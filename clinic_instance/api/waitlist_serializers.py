@@ -36,7 +36,8 @@ class WaitlistJoinSerializer(serializers.Serializer):
     until = serializers.DateField(help_text="Last day the patient waits for, YYYY-MM-DD; then the entry expires")
     patient = PatientInputSerializer()
     verification = VerificationInputSerializer(
-        required=False, help_text="Required when the clinic verifies phone numbers (see the discovery document)"
+        required=False,
+        help_text="Required when the clinic verifies phone numbers (POST phone-verifications/ answers 400 when not)",
     )
 
     def validate_weekdays(self, value):

@@ -14,11 +14,12 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import booking, phone_verification, waitlist
+from .. import booking, waitlist
 from ..models import Practitioner, VisitReason, WaitlistEntry, WaitlistOffer
 from ..patient_details import PatientDetails
 from .errors import booking_error_response, busy_response
 from .serializers import BookedAppointmentSerializer, ErrorSerializer
+from .verification_views import checked_verification
 from .waitlist_serializers import (
     WaitlistEntrySerializer,
     WaitlistJoinSerializer,
@@ -58,17 +59,9 @@ class WaitlistJoinView(APIView):
         if visit_reason is None:
             raise ValidationError({"visit_reason": [_("Unknown visit reason.")]})
         patient = PatientDetails(**data["patient"])
-        verification = None
-        if "verification" in data and phone_verification.is_required():
-            try:
-                verification = phone_verification.check_code(
-                    token=data["verification"]["token"],
-                    code=data["verification"]["code"],
-                    phone=patient.phone,
-                    now=timezone.now(),
-                )
-            except phone_verification.VerificationError as error:
-                return Response({"verification": [error.message], "code": error.code}, status=400)
+        verification = checked_verification(data, patient.phone)
+        if isinstance(verification, Response):
+            return verification
         try:
             entry = waitlist.join(
                 practitioner=practitioner,

@@ -2,7 +2,7 @@
 
 A code is sent for one booking attempt, named by a random token the page or
 API client keeps; only digests of the token, the code and the caller's address
-are stored. The rows also carry the counts that limit SMS pumping (per number,
+are stored here (the code's text lives in its SMS row until it is sent). The rows also carry the counts that limit SMS pumping (per number,
 per address, per clinic and day); phone_verification.py holds the rules.
 """
 

@@ -1,6 +1,8 @@
 """The waiting lists of the practitioners a staff member may see: who waits, for what, in which order."""
 
 from django.contrib import messages
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -17,7 +19,7 @@ from .rendering import render_workspace
 LISTED = 300
 
 
-def _visible_entries(user):
+def _visible_entries(user) -> QuerySet[WaitlistEntry]:
     return WaitlistEntry.objects.filter(
         status=WaitlistEntry.Status.WAITING, practitioner__in=visible_practitioners(user)
     ).select_related("practitioner", "visit_reason", "patient")
@@ -60,7 +62,8 @@ def remove(request, entry_id: int):
     entry = _visible_entries(request.user).filter(pk=entry_id).first()
     if entry is None:
         raise Http404
-    waitlist.leave(entry, now=timezone.now())
-    audit.record_patient(request, audit.Action.DELETE, entry.patient, detail=f"waiting-list entry {entry.pk}")
+    with transaction.atomic():
+        waitlist.leave(entry, now=timezone.now())
+        audit.record_patient(request, audit.Action.DELETE, entry.patient, detail=f"waiting-list entry {entry.pk}")
     messages.success(request, _("The patient was taken off the waiting list."))
     return redirect("workspace:waiting-list")

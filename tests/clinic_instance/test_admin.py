@@ -61,3 +61,30 @@ def test_directory_registrations_are_listed_read_only_with_what_waits(staff_clie
 def test_the_practitioner_form_says_how_they_appear_in_directories(staff_client, alice):
     page = staff_client.get(f"/admin/clinic_instance/practitioner/{alice.pk}/change/").content.decode()
     assert 'name="specialty_code"' in page and 'value="dermatologie"' in page and 'name="languages"' in page
+
+
+def test_administrators_set_messages_verification_and_the_waiting_list_in_the_admin(staff_client, clinic):
+    from clinic_instance.models import Clinic
+
+    url = "/admin/clinic_instance/clinic/1/change/"
+    form = staff_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "reminder_offsets_hours": "[48]",
+            "quiet_hours_start": "21:00",
+            "quiet_hours_end": "07:30",
+            "phone_verification": "on",
+            "verification_daily_cap": "50",
+            "waitlist_hold_minutes": "15",
+            "sms_enabled": "on",
+            "email_enabled": "on",
+        }
+    )
+    data.pop("closed_on_public_holidays", None)
+    data.pop("wheelchair_accessible", None)
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    clinic = Clinic.objects.get()
+    assert (clinic.phone_verification, clinic.verification_daily_cap, clinic.waitlist_hold_minutes) == (True, 50, 15)
+    assert clinic.reminder_offsets_hours == [48]

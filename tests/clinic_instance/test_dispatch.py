@@ -241,6 +241,24 @@ def test_a_confirmation_held_up_past_the_appointment_is_not_sent(appointment):
     assert refreshed(notice).status == Status.SENT
 
 
+def test_an_early_undelivered_report_keeps_its_error(clinic, now):
+    message = one_sms(now)
+    [claimed] = claim("w1", now=now)
+    OutgoingMessage.objects.filter(pk=message.pk).update(
+        delivery_status="undelivered", last_error="undelivered: Twilio error 30003"
+    )
+    assert deliver(claimed, now=now) == Status.SENT
+    message = refreshed(message)
+    assert (message.delivery_status, message.last_error) == ("undelivered", "undelivered: Twilio error 30003")
+
+
+def test_an_alert_to_the_clinic_goes_even_with_e_mails_to_patients_off(clinic, now, inbox):
+    Clinic.objects.filter(pk=1).update(email_enabled=False)
+    alert = one_sms(now, channel="email", kind="alert", recipient="admin@example.org", subject="Alerte")
+    assert dispatch_due("w1", now=now) == 1
+    assert refreshed(alert).status == Status.SENT
+
+
 def test_a_delivery_report_stored_before_the_worker_finished_is_kept(clinic, now):
     message = one_sms(now)
     [claimed] = claim("w1", now=now)

@@ -219,11 +219,34 @@ def test_codes_go_out_during_quiet_hours_and_expired_ones_do_not(verifying, sett
     assert late.status == "cancelled" and late.last_error == "verification code expired"
 
 
-def test_old_attempts_and_their_codes_are_purged(verifying, now):
+def test_old_attempts_and_their_sms_are_purged(verifying, now):
     send(now=now)
     assert phone_verification.purge_expired(now + timedelta(hours=23)) == 0
     assert phone_verification.purge_expired(now + timedelta(days=1, seconds=1)) == 1
+    assert not OutgoingMessage.objects.filter(kind="verification").exists()  # the number went with it
+
+
+def test_a_sent_code_is_not_kept_in_the_outbox(verifying, now, settings, tmp_path):
+    settings.SMS_BACKEND = "clinic_instance.sms.file.SmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path)
+    send(now=now)
+    assert dispatch_due(now=now) == 1
     assert OutgoingMessage.objects.get(kind="verification").body == "-"
+
+
+def test_a_clinic_that_books_without_codes_sends_none(client, alice, now):
+    response = client.post("/api/v1/phone-verifications/", {"phone": PHONE}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "verification_not_required"
+    assert not OutgoingMessage.objects.exists()
+
+
+def test_an_ipv6_subscriber_counts_as_its_whole_64(verifying, now, rf, settings):
+    settings.VERIFICATION_CODES_PER_ADDRESS_PER_HOUR = 2
+    send("+33611111111", now, rf.post("/", REMOTE_ADDR="2001:db8:1:2::1"))
+    send("+33622222222", now, rf.post("/", REMOTE_ADDR="2001:db8:1:2:ffff::9"))
+    with pytest.raises(TooManyCodes):
+        send("+33633333333", now, rf.post("/", REMOTE_ADDR="2001:db8:1:2:abcd::5"))
+    send("+33633333333", now, rf.post("/", REMOTE_ADDR="2001:db8:1:3::1"))  # another subscriber
 
 
 # The booking page.
@@ -295,7 +318,7 @@ def test_the_api_books_with_a_code_and_refuses_without_or_reused(client, verifyi
     missing = client.post("/api/v1/appointments/", body, content_type="application/json")
     assert missing.status_code == 400 and missing.json()["code"] == "verification_required"
     issued = client.post("/api/v1/phone-verifications/", {"phone": "06 12 34 56 78"}, content_type="application/json")
-    assert issued.status_code == 201 and issued.json()["phone"] == PHONE and issued.json()["required"] is True
+    assert issued.status_code == 201 and issued.json()["phone"] == PHONE
     token = issued.json()["token"]
     wrong = client.post(
         "/api/v1/appointments/",

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from clinic_instance import booking, gdpr, waitlist
 from clinic_instance.availability import available_slots
-from clinic_instance.models import Appointment, OutgoingMessage, WaitlistEntry, WaitlistOffer
+from clinic_instance.models import Appointment, Clinic, OutgoingMessage, WaitlistEntry, WaitlistOffer
 from clinic_instance.patient_details import PatientDetails
 from clinic_instance.waitlist import Preferences
 from tests.factories import make_appointment, make_patient, paris
@@ -281,3 +281,78 @@ def test_the_beat_schedule_runs_the_offerer(settings):
 
     app.loader.import_default_modules()
     assert settings.CELERY_BEAT_SCHEDULE["offer-waitlist-slots"]["task"] in app.tasks
+
+
+def test_a_slot_booked_after_the_sweep_read_it_is_not_offered(alice, consultation, now):
+    """The sweep reads the free slots, a booking commits, then the sweep would offer: it re-checks under the lock."""
+    from clinic_instance.slots import Interval
+
+    entry = join(PAUL, alice, consultation, now)
+    make_appointment(alice, consultation, TUESDAY_9, make_patient("Eve", phone="+33622222222"))
+    slot = Interval(TUESDAY_9, TUESDAY_9 + timedelta(minutes=20))
+    assert waitlist._make_offer(entry, slot, clinic=Clinic.load(), now=now) is None
+    assert not WaitlistOffer.objects.exists() and not OutgoingMessage.objects.filter(kind="waitlist_offer").exists()
+
+
+def test_an_overlapping_hold_made_meanwhile_is_not_doubled(alice, consultation, tuesday_taken, now):
+    from clinic_instance.slots import Interval
+
+    join(PAUL, alice, consultation, now)
+    marie = join(MARIE, alice, consultation, now)
+    free_slot(alice, consultation, now)
+    waitlist.offer_free_slots(now)  # Paul holds 09:00-09:20
+    overlapping = Interval(TUESDAY_9 + timedelta(minutes=10), TUESDAY_9 + timedelta(minutes=30))
+    assert waitlist._make_offer(marie, overlapping, clinic=Clinic.load(), now=now) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_one_sweep_runs_at_a_time(alice, consultation):
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext('openrdv.waitlist_sweep'))")
+        with waitlist.one_sweep_at_a_time() as alone:
+            assert not alone
+    finally:
+        other.close()
+    with waitlist.one_sweep_at_a_time() as alone:
+        assert alone
+
+
+def test_booking_from_an_older_offer_releases_the_newer_hold(alice, consultation, tuesday_taken, now):
+    wide = Preferences(weekdays=TUESDAY, earliest=time(9), latest=time(10), until=date(2027, 3, 2))
+    join(PAUL, alice, consultation, now, wide)
+    free_slot(alice, consultation, now)
+    waitlist.offer_free_slots(now)
+    first = WaitlistOffer.objects.get()
+    assert first.start == TUESDAY_9
+    later = now + timedelta(minutes=31)
+    waitlist.offer_free_slots(later)  # the 09:00 hold ends; Paul is offered another time
+    newer = WaitlistOffer.objects.get(status="offered")
+    assert newer.start != TUESDAY_9
+    waitlist.accept(first, now=later)
+    newer.refresh_from_db()
+    assert newer.status == "declined"
+    day = TUESDAY_9.date()
+    free = [
+        s.start
+        for s in available_slots(practitioner=alice, visit_reason=consultation, day_from=day, day_to=day, now=later)
+    ]
+    assert newer.start in free
+
+
+def test_merging_patients_keeps_their_waiting_list(alice, consultation, now):
+    from clinic_instance.patient_records import merge
+    from tests.factories import make_reason
+
+    paul = join(PAUL, alice, consultation, now).patient
+    twin = person("Paul", "+33612345679")
+    other_reason = make_reason(alice, "Vaccination", 10)
+    join(twin, alice, other_reason, now)
+    join(twin, alice, consultation, now + timedelta(minutes=5))  # the same list, joined later
+    duplicate = WaitlistEntry.objects.filter(patient__phone="+33612345679").first().patient
+    merge(paul, duplicate, now=now)
+    entries = WaitlistEntry.objects.filter(patient=paul).order_by("visit_reason__name")
+    assert [(e.visit_reason.name, e.created_at) for e in entries] == [("Consultation", now), ("Vaccination", now)]

@@ -131,3 +131,20 @@ def test_wrong_tokens_are_404_alike(client, offer):
 def test_offer_pages_are_not_cached(client, offer):
     assert "no-cache" in client.get(f"/waitlist/offer/{offer.token}/")["Cache-Control"]
     assert timedelta(minutes=30) == offer.hold_until - offer.created_at
+
+
+def test_after_leaving_the_offer_page_does_not_say_the_patient_stays(client, offer):
+    client.post(f"/waitlist/{offer.entry.token}/leave/")
+    page = client.get(f"/waitlist/offer/{offer.token}/").content.decode()
+    assert "no longer open" in page and "You stay on the waiting list" not in page
+
+
+def test_an_offer_message_of_a_closed_offer_is_not_sent(client, offer, now, settings, tmp_path):
+    from clinic_instance.dispatch import dispatch_due
+
+    settings.SMS_BACKEND = "clinic_instance.sms.file.SmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path)
+    client.post(f"/waitlist/offer/{offer.token}/", {"answer": "decline"})
+    dispatch_due(now=now)
+    sms = OutgoingMessage.objects.get(kind="waitlist_offer", channel="sms")
+    assert (sms.status, sms.last_error) == ("cancelled", "waiting-list offer closed")
