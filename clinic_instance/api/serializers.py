@@ -1,5 +1,8 @@
 """Parse and render the public API's JSON. Rules live in booking.py and patient_details.py."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -104,7 +107,7 @@ class PatientInputSerializer(serializers.Serializer):
         return django_to_drf(normalize_phone, value)
 
 
-def django_to_drf(check, *args):
+def django_to_drf(check: Callable[..., Any], *args: Any) -> Any:
     try:
         return check(*args)
     except DjangoValidationError as error:

@@ -1,5 +1,6 @@
 """Parse and render the waiting list's JSON. Rules live in waitlist.py."""
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -12,7 +13,7 @@ from .serializers import LocalDateTimeField, PatientInputSerializer, Verificatio
 TIME_FORMAT = "%H:%M"
 
 
-def status_field(choices) -> serializers.CharField:
+def status_field(choices: type[models.TextChoices]) -> serializers.CharField:
     # A plain string, its values listed: as an enum, drf-spectacular would rename the
     # appointments' StatusEnum for the collision (no ENUM_NAME_OVERRIDES in the settings).
     return serializers.CharField(read_only=True, help_text="One of: " + ", ".join(choices.values))
@@ -46,7 +47,7 @@ class WaitlistJoinSerializer(serializers.Serializer):
         return value
 
 
-def preferences(data) -> Preferences:
+def preferences(data: dict) -> Preferences:
     """The validated request's days and hours as waitlist.join() takes them."""
     return Preferences(
         weekdays=sum(1 << day for day in data["weekdays"]),
