@@ -25,6 +25,7 @@ from .availability import clinic_timezone
 from .booking import BookingError, cancel_appointment, locked_agenda
 from .models import Appointment, AuditEntry, Practitioner, ScheduleException
 from .staff_access import visible_practitioners
+from .wakeups import wake_offerer_on_commit
 
 LONGEST_ABSENCE = timedelta(days=366)
 # The patient is expected (booked) or already in the waiting room (arrived).
@@ -174,13 +175,7 @@ def delete_absence(absence: ScheduleException, *, request: HttpRequest | None = 
             detail=f"{absence.kind} {_summary(absence.start, absence.end)}",
         )
         absence.delete()
-        _wake_waitlist()
-
-
-def _wake_waitlist() -> None:
-    from .tasks import wake_offerer_on_commit  # tasks imports gdpr and audit, which absences imports too
-
-    wake_offerer_on_commit()
+        wake_offerer_on_commit()  # the time is free again
 
 
 def _summary(start: datetime, end: datetime) -> str:

@@ -21,6 +21,7 @@ from .availability import available_slots, clinic_timezone, held_slots, overlapp
 from .models import Appointment, Clinic, Patient, PhoneVerification, Practitioner, VisitReason
 from .patient_details import PatientDetails
 from .slots import SlotRangeError
+from .wakeups import wake_offerer_on_commit
 
 AGENDA_LOCK_TIMEOUT = timedelta(seconds=3)
 _TERMINAL_STATUSES = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
@@ -146,7 +147,7 @@ def cancel_appointment(
             raise BookingError(_("This appointment can no longer be cancelled."), code="not_booked")
         appointment.refresh_from_db()
         patient_messages.queue_cancellation_messages(appointment, now=now)
-        _wake_waitlist()
+        wake_offerer_on_commit()  # time was freed: the waiting list may have someone for it
     return appointment
 
 
@@ -165,7 +166,7 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, now: da
         current.end = start + current.visit_reason.duration
         current.save(update_fields=["start", "end", "updated_at"])
         patient_messages.queue_change_messages(current, now=now)
-        _wake_waitlist()
+        wake_offerer_on_commit()  # time was freed: the waiting list may have someone for it
     return current
 
 
@@ -337,13 +338,6 @@ def find_or_create_patient(details: PatientDetails, *, language: str | None = No
         email=details.email,
         **({"language": language} if language else {}),
     )
-
-
-def _wake_waitlist() -> None:
-    """Time was freed: the waiting list may have someone for it (tasks imports this module's importers)."""
-    from .tasks import wake_offerer_on_commit
-
-    wake_offerer_on_commit()
 
 
 def _busy_or_reraise(error: OperationalError) -> Exception:

@@ -26,7 +26,7 @@ from django.http import HttpRequest
 from . import audit
 from .models import AuditEntry, OutgoingMessage
 from .patient_messages import ERASED
-from .tasks import wake_dispatcher_on_commit
+from .wakeups import wake_dispatcher_on_commit
 
 Status = OutgoingMessage.Status
 

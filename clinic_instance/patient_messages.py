@@ -29,6 +29,7 @@ from .calendar_file import appointment_ics
 from .message_templates import date_and_time, render_message
 from .models import Appointment, Clinic, OutgoingMessage, Patient, SmsOptOut
 from .models.messages import Channel, Kind
+from .wakeups import wake_dispatcher_on_commit
 
 logger = logging.getLogger("openrdv.messages")
 Status = OutgoingMessage.Status
@@ -73,7 +74,7 @@ def queue_booking_messages(appointment: Appointment, *, now: datetime) -> None:
     clinic = Clinic.load()
     _queue(appointment, Kind.CONFIRMATION, f"confirmation:{appointment.pk}", now=now, clinic=clinic)
     _queue_reminders(appointment, now=now, clinic=clinic)
-    _wake_dispatcher()
+    wake_dispatcher_on_commit()
 
 
 def queue_change_messages(appointment: Appointment, *, now: datetime) -> None:
@@ -83,14 +84,14 @@ def queue_change_messages(appointment: Appointment, *, now: datetime) -> None:
     _queue(appointment, Kind.CHANGE, f"change:{appointment.pk}:{version}", now=now, clinic=clinic)
     cancel_reminders(appointment)
     _queue_reminders(appointment, now=now, clinic=clinic)
-    _wake_dispatcher()
+    wake_dispatcher_on_commit()
 
 
 def queue_cancellation_messages(appointment: Appointment, *, now: datetime) -> None:
     """After a cancellation by the patient or the clinic: a notice (without the clinic's reason), no reminders."""
     cancel_reminders(appointment)
     _queue(appointment, Kind.CANCELLATION, f"cancellation:{appointment.pk}", now=now, clinic=Clinic.load())
-    _wake_dispatcher()
+    wake_dispatcher_on_commit()
 
 
 def queue_absence_messages(appointment: Appointment, *, now: datetime) -> None:
@@ -101,7 +102,7 @@ def queue_absence_messages(appointment: Appointment, *, now: datetime) -> None:
     cancel_reminders(appointment)
     OutgoingMessage.objects.filter(appointment=appointment, kind=Kind.CANCELLATION, status=Status.PENDING).delete()
     _queue(appointment, Kind.ABSENCE, f"absence:{appointment.pk}", now=now, clinic=Clinic.load())
-    _wake_dispatcher()
+    wake_dispatcher_on_commit()
 
 
 def cancel_reminders(appointment: Appointment) -> int:
@@ -213,10 +214,3 @@ def _calendar_file(appointment: Appointment, context: dict[str, str], language: 
         event.pop("DESCRIPTION", None)
         event.add("description", context["manage_url"])
     return calendar.to_ical().decode()
-
-
-def _wake_dispatcher() -> None:
-    """Ask a worker to look at the outbox once this transaction commits (never raises; beat catches up)."""
-    from .tasks import wake_dispatcher_on_commit  # tasks imports gdpr, which imports this module
-
-    wake_dispatcher_on_commit()

@@ -32,6 +32,7 @@ from .models import Clinic, OutgoingMessage, PhoneVerification, StaffMember
 from .models.messages import Channel, Kind
 from .sms.numbers import RefusedDestination, check_destination
 from .sms.opt_outs import is_opted_out
+from .wakeups import wake_dispatcher_on_commit
 
 logger = logging.getLogger("openrdv.verification")
 CODE_VALIDITY = timedelta(minutes=10)
@@ -128,7 +129,7 @@ def _queue_code(
         dedupe_key=f"verification:{verification.pk}",
         due_at=now,
     )
-    _wake_dispatcher()
+    wake_dispatcher_on_commit()
     return verification
 
 
@@ -248,7 +249,7 @@ def _alert_administrators(clinic: Clinic, now: datetime) -> None:
         created_any = created_any or created
     if created_any:
         logger.warning("verification daily cap reached: administrators alerted")
-        _wake_dispatcher()
+        wake_dispatcher_on_commit()
 
 
 def _cap_alert_text(cap: int) -> tuple[str, str]:
@@ -289,9 +290,3 @@ def _digest(purpose: str, value: str) -> str:
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, int((moment - now).total_seconds()) + 1)
-
-
-def _wake_dispatcher() -> None:
-    from .tasks import wake_dispatcher_on_commit  # tasks imports modules that import this one
-
-    wake_dispatcher_on_commit()

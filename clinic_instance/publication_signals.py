@@ -1,13 +1,10 @@
 """What queues profile documents: saving a practitioner or the practice, deleting a practitioner.
 
 The outbox rows are written in the saving transaction; after it commits, a
-delivery is asked of Celery when there is a broker (beat retries anyway).
+delivery is asked of Celery when there is a broker (beat retries anyway;
+without a broker, `manage.py federation_deliver`).
 """
 
-import logging
-
-from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -15,17 +12,7 @@ from django.utils import timezone
 from .cross_origin import forget_origins
 from .models import Clinic, DirectoryRegistration, Practitioner
 from .publication import is_public, publish, publish_everything, tombstones_for_deleted, was_published
-
-logger = logging.getLogger("openrdv.federation")
-
-
-def _deliver_soon() -> None:
-    if not settings.REDIS_URL:
-        return  # no broker: `manage.py federation_deliver` (or beat) sends them
-    from .tasks import deliver_outbox, send_soon
-
-    if not send_soon(deliver_outbox):  # the broker is down: beat or the next change will deliver
-        logger.warning("federation: could not ask for a delivery now")
+from .wakeups import DELIVER_PROFILES, wake_on_commit
 
 
 @receiver(post_save, sender=Practitioner, dispatch_uid="publish-practitioner")
@@ -33,14 +20,14 @@ def practitioner_saved(sender, instance: Practitioner, raw: bool = False, **kwar
     if raw or not (is_public(instance) or was_published(instance)):
         return
     if publish([instance.pk], now=timezone.now()):
-        transaction.on_commit(_deliver_soon)
+        wake_on_commit(DELIVER_PROFILES)
 
 
 @receiver(post_delete, sender=Practitioner, dispatch_uid="unpublish-practitioner")
 def practitioner_deleted(sender, instance: Practitioner, **kwargs) -> None:
     if was_published(instance):
         tombstones_for_deleted(instance, now=timezone.now())
-        transaction.on_commit(_deliver_soon)
+        wake_on_commit(DELIVER_PROFILES)
 
 
 @receiver(post_save, sender=Clinic, dispatch_uid="publish-practice")
@@ -48,7 +35,7 @@ def practice_saved(sender, instance: Clinic, raw: bool = False, **kwargs) -> Non
     if raw:
         return
     if publish_everything(now=timezone.now()):
-        transaction.on_commit(_deliver_soon)
+        wake_on_commit(DELIVER_PROFILES)
 
 
 @receiver(post_save, sender=DirectoryRegistration, dispatch_uid="directory-origins")

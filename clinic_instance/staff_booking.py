@@ -28,7 +28,7 @@ from .models import Appointment, Clinic, Patient, Practitioner, ScheduleExceptio
 from .patient_details import PatientDetails
 from .public_holidays import public_holidays
 from .slots import Interval, WorkingRange
-from .tasks import wake_offerer_on_commit
+from .wakeups import wake_offerer_on_commit
 
 NOTE_MAX_LENGTH = 2000
 REASON_MAX_LENGTH = 300

@@ -37,6 +37,7 @@ from .models.verification import PhoneVerification
 from .patient_details import PatientDetails
 from .patient_messages import current_language, language_of, patient_channels
 from .slots import MAX_DAYS, Interval
+from .wakeups import wake_dispatcher_on_commit, wake_offerer_on_commit
 
 logger = logging.getLogger("openrdv.waitlist")
 Status = WaitlistEntry.Status
@@ -100,7 +101,7 @@ def join(
             entry = WaitlistEntry.objects.create(
                 practitioner=practitioner, visit_reason=visit_reason, patient=person, created_at=now, **fields
             )
-        _wake_offerer()
+        wake_offerer_on_commit()
     return entry
 
 
@@ -111,7 +112,7 @@ def leave(entry: WaitlistEntry, *, now: datetime) -> None:
         WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.OFFERED).update(
             status=OfferStatus.DECLINED, answered_at=now
         )
-        _wake_offerer()
+        wake_offerer_on_commit()
 
 
 def decline(offer: WaitlistOffer, *, now: datetime) -> None:
@@ -120,7 +121,7 @@ def decline(offer: WaitlistOffer, *, now: datetime) -> None:
         WaitlistOffer.objects.filter(pk=offer.pk, status__in=[OfferStatus.OFFERED, OfferStatus.EXPIRED]).update(
             status=OfferStatus.DECLINED, answered_at=now
         )
-        _wake_offerer()
+        wake_offerer_on_commit()
 
 
 def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
@@ -152,11 +153,11 @@ def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
             )
         except booking.SlotTaken:
             WaitlistOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.TAKEN, answered_at=now)
-            _wake_offerer()
+            wake_offerer_on_commit()
             taken = True
         except booking.BookingError as error:  # e.g. the visit reason's patient rules: the hold is released
             WaitlistOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.EXPIRED, hold_until=now)
-            _wake_offerer()
+            wake_offerer_on_commit()
             refused = error
         else:
             offer.status, offer.answered_at, offer.appointment = OfferStatus.ACCEPTED, now, result.appointment
@@ -166,7 +167,7 @@ def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
             WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.OFFERED).update(
                 status=OfferStatus.DECLINED, answered_at=now
             )
-            _wake_offerer()
+            wake_offerer_on_commit()
     if taken:  # raised out here, or the offer's new status would be rolled back with it
         raise booking.SlotTaken(_("Sorry, someone else has just taken this time. You stay on the waiting list."))
     if refused is not None:
@@ -300,19 +301,11 @@ def _make_offer(entry: WaitlistEntry, slot: Interval, *, clinic: Clinic, now: da
     return offer
 
 
-def _wake_offerer() -> None:
-    from .tasks import wake_offerer_on_commit
-
-    wake_offerer_on_commit()
-
-
 def offer_url(offer: WaitlistOffer) -> str:
     return base_url() + reverse("waitlist-offer", args=[offer.token])
 
 
 def _queue_offer_messages(offer: WaitlistOffer, *, clinic: Clinic, now: datetime) -> None:
-    from .tasks import wake_dispatcher_on_commit
-
     patient = offer.entry.patient
     language = language_of(patient)
     context = {

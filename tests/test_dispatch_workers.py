@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from clinic_instance.dispatch import LEASE, dispatch_due
 from clinic_instance.models import OutgoingMessage
-from clinic_instance.tasks import wake_dispatcher_on_commit
+from clinic_instance.wakeups import wake_dispatcher_on_commit
 from config.celery import app
 from tests.dispatch_support import FILE_BACKEND, celery_broker, queue_sms, sent_references
 from tests.factories import make_clinic

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from clinic_instance.dispatch import BACKOFF, LEASE, MAX_ATTEMPTS, claim, deliver, dispatch_due, quiet_hours_end
 from clinic_instance.models import Appointment, Clinic, OutgoingMessage, SmsOptOut
 from clinic_instance.sms import OptedOutSmsError, PermanentSmsError, RetryableSmsError, UncertainSmsError
-from clinic_instance.tasks import wake_dispatcher_on_commit
+from clinic_instance.wakeups import wake_dispatcher_on_commit
 from tests.dispatch_support import (
     FILE_BACKEND,
     ScriptedSmsBackend,
@@ -407,16 +407,16 @@ def test_a_broker_that_just_failed_is_not_waited_for_twice(caplog):
     """A cancellation wakes two workers; with the broker hung, the request must wait once, not twice."""
     import time as clock
 
-    from clinic_instance.tasks import offer_waitlist_slots, send_due_messages, send_soon
+    from clinic_instance.wakeups import OFFER_WAITLIST_SLOTS, SEND_MESSAGES, send_soon
 
     with socket.socket() as silent:  # accepts connections (the backlog) but never answers: a hung Redis
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         with celery_broker(f"redis://127.0.0.1:{silent.getsockname()[1]}/10"):
             started = clock.monotonic()
-            assert send_soon(send_due_messages) is False
+            assert send_soon(SEND_MESSAGES) is False
             first = clock.monotonic() - started
-            assert send_soon(offer_waitlist_slots) is False
+            assert send_soon(OFFER_WAITLIST_SLOTS) is False
             second = clock.monotonic() - started - first
     assert first >= 1.5 and second < 0.1
     assert "the broker failed a moment ago" in caplog.text

@@ -20,6 +20,7 @@ from clinic_instance import outbox_review
 from clinic_instance.dispatch import dispatch_due
 from clinic_instance.models import Appointment, AuditEntry, OutgoingMessage
 from clinic_instance.outbox_review import NotActionable, mark_handled, mask_recipient, outbox_counts, resend
+from clinic_instance.wakeups import SEND_MESSAGES, send_soon
 from tests.clinic_instance.test_staff_api_concurrency import staff_session
 from tests.dispatch_support import FILE_BACKEND, sent_references
 from tests.factories import make_appointment, make_clinic, paris
@@ -128,7 +129,7 @@ def test_resending_a_failed_message_puts_it_back_due_now_and_wakes_the_dispatche
     message = refreshed(failed)
     assert (message.status, message.attempts, message.due_at) == (Status.PENDING, 0, now)
     assert message.last_error == "Twilio error 30006"  # until the next attempt says otherwise
-    assert [callback.__module__ for callback in callbacks] == ["clinic_instance.tasks"]
+    assert [(callback.func, callback.args) for callback in callbacks] == [(send_soon, (SEND_MESSAGES,))]
 
 
 def test_a_resent_message_goes_out_through_the_normal_dispatcher(failed, now):
