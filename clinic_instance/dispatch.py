@@ -25,7 +25,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .availability import clinic_timezone
-from .models import Appointment, Clinic, OutgoingMessage, WaitlistEntry, WaitlistOffer
+from .models import Appointment, Clinic, OutgoingMessage
 from .phone_verification import CODE_VALIDITY
 from .sms import (
     OptedOutSmsError,
@@ -121,8 +121,6 @@ def reason_not_to_send(message: OutgoingMessage, clinic: Clinic, now: datetime |
         return "e-mails turned off by the clinic"  # to patients: the clinic's own alerts still go
     if message.kind == Kind.VERIFICATION and (now or timezone.now()) - message.created_at > CODE_VALIDITY:
         return "verification code expired"
-    if message.kind == Kind.WAITLIST_OFFER and not _offer_still_open(message):
-        return "waiting-list offer closed"
     if message.kind in ABOUT_A_COMING_APPOINTMENT and message.appointment_id:
         appointment = Appointment.objects.filter(pk=message.appointment_id).values_list("status", "start").first()
         if appointment is not None and appointment[1] <= (now or timezone.now()):
@@ -263,18 +261,6 @@ def _move(rows: QuerySet, message: OutgoingMessage, status: str, **fields) -> st
     """The conditional update of one transition; '' if the row was no longer in the expected state."""
     fields["last_error"] = fields.get("last_error", message.last_error)[:300]
     return status if rows.update(status=status, **fields) else ""
-
-
-def _offer_still_open(message: OutgoingMessage) -> bool:
-    """Whether the waiting-list offer a message is about (its dedupe key names it) may still be taken."""
-    offer_id = message.dedupe_key.split(":")[1] if message.dedupe_key.count(":") >= 1 else ""
-    if not offer_id.isdigit():
-        return True
-    return WaitlistOffer.objects.filter(
-        pk=int(offer_id),
-        status__in=[WaitlistOffer.Status.OFFERED, WaitlistOffer.Status.EXPIRED],
-        entry__status=WaitlistEntry.Status.WAITING,
-    ).exists()
 
 
 def _reason(error: Exception) -> str:

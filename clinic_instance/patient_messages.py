@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from icalendar import Calendar
@@ -27,7 +28,7 @@ from config.federation_node import base_url
 
 from .calendar_file import appointment_ics
 from .message_templates import date_and_time, render_message
-from .models import Appointment, Clinic, OutgoingMessage, Patient, SmsOptOut
+from .models import Appointment, Clinic, OutgoingMessage, Patient, Practitioner, SmsOptOut, WaitlistOffer
 from .models.messages import Channel, Kind
 from .wakeups import wake_dispatcher_on_commit
 
@@ -59,12 +60,16 @@ def manage_url(appointment: Appointment) -> str:
 
 def message_context(appointment: Appointment, language: str, clinic: Clinic | None = None) -> dict[str, str]:
     """The six strings a template may use, in `language`; nothing medical is among them."""
+    return _context(appointment.start, appointment.practitioner, manage_url(appointment), language, clinic)
+
+
+def _context(start: datetime, practitioner: Practitioner, link: str, language: str, clinic: Clinic | None):
     clinic = clinic or Clinic.load()
     return {
         "clinic": clinic.name,
-        **date_and_time(appointment.start, language),
-        "practitioner": appointment.practitioner.name,
-        "manage_url": manage_url(appointment),
+        **date_and_time(start, language),
+        "practitioner": practitioner.name,
+        "manage_url": link,
         "clinic_phone": clinic.phone,
     }
 
@@ -103,6 +108,44 @@ def queue_absence_messages(appointment: Appointment, *, now: datetime) -> None:
     OutgoingMessage.objects.filter(appointment=appointment, kind=Kind.CANCELLATION, status=Status.PENDING).delete()
     _queue(appointment, Kind.ABSENCE, f"absence:{appointment.pk}", now=now, clinic=Clinic.load())
     wake_dispatcher_on_commit()
+
+
+def queue_waitlist_offer(offer: WaitlistOffer, link: str, *, now: datetime) -> None:
+    """An offer of a freed slot, by every channel the waiting patient can receive; `link` opens the offer."""
+    clinic = Clinic.load()
+    patient = offer.entry.patient
+    language = language_of(patient)
+    context = _context(offer.start, offer.practitioner, link, language, clinic)
+    for channel, recipient in patient_channels(patient, clinic):
+        rendered = render_message(Kind.WAITLIST_OFFER, channel, language, context)
+        OutgoingMessage.objects.create(
+            channel=channel,
+            kind=Kind.WAITLIST_OFFER,
+            patient=patient,
+            recipient=recipient,
+            language=language,
+            subject=rendered.subject,
+            body=rendered.body,
+            dedupe_key=f"{_offer_key(offer.pk)}{channel}",
+            due_at=now,
+        )
+    wake_dispatcher_on_commit()
+
+
+def withdraw_waitlist_offers(offer_ids: Iterable[int]) -> int:
+    """Withdraw the unsent messages of offers that can no longer be taken; returns how many."""
+    keys = Q()
+    for offer_id in offer_ids:
+        keys |= Q(dedupe_key__startswith=_offer_key(offer_id))
+    if not keys:
+        return 0
+    return OutgoingMessage.objects.filter(keys, kind=Kind.WAITLIST_OFFER, status=Status.PENDING).update(
+        status=Status.CANCELLED, last_error="waiting-list offer closed"
+    )
+
+
+def _offer_key(offer_id: int) -> str:
+    return f"waitlist-offer:{offer_id}:"
 
 
 def cancel_reminders(appointment: Appointment) -> int:

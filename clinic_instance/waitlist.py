@@ -27,17 +27,15 @@ from django.utils.translation import gettext as _
 
 from config.federation_node import base_url
 
-from . import booking
+from . import booking, patient_messages
 from .availability import available_slots, clinic_timezone, held_slots, overlapping_appointments
 from .dispatch import quiet_hours_end
-from .message_templates import date_and_time, render_message
-from .models import Appointment, Clinic, OutgoingMessage, Practitioner, VisitReason, WaitlistEntry, WaitlistOffer
-from .models.messages import Kind
+from .models import Appointment, Clinic, Practitioner, VisitReason, WaitlistEntry, WaitlistOffer
 from .models.verification import PhoneVerification
 from .patient_details import PatientDetails
-from .patient_messages import current_language, language_of, patient_channels
+from .patient_messages import current_language
 from .slots import MAX_DAYS, Interval
-from .wakeups import wake_dispatcher_on_commit, wake_offerer_on_commit
+from .wakeups import wake_offerer_on_commit
 
 logger = logging.getLogger("openrdv.waitlist")
 Status = WaitlistEntry.Status
@@ -108,20 +106,33 @@ def join(
 def leave(entry: WaitlistEntry, *, now: datetime) -> None:
     """Take the entry off the list; a slot it holds goes to the next patient."""
     with transaction.atomic():
-        WaitlistEntry.objects.filter(pk=entry.pk, status=Status.WAITING).update(status=Status.LEFT, updated_at=now)
-        WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.OFFERED).update(
-            status=OfferStatus.DECLINED, answered_at=now
-        )
-        wake_offerer_on_commit()
+        _end_entries([entry.pk], Status.LEFT, now=now)
 
 
 def decline(offer: WaitlistOffer, *, now: datetime) -> None:
     """Not this slot: the patient stays on the list and the slot goes to the next one."""
     with transaction.atomic():
-        WaitlistOffer.objects.filter(pk=offer.pk, status__in=[OfferStatus.OFFERED, OfferStatus.EXPIRED]).update(
-            status=OfferStatus.DECLINED, answered_at=now
-        )
-        wake_offerer_on_commit()
+        _close_offer(offer, OfferStatus.DECLINED, now=now)
+
+
+def _close_offer(offer: WaitlistOffer, status: str, *, now: datetime, **fields) -> None:
+    """An offer that can no longer be taken: its unsent messages are withdrawn, its slot offered on."""
+    WaitlistOffer.objects.filter(pk=offer.pk, status__in=WaitlistOffer.OPEN_STATUSES).update(
+        status=status, answered_at=now, **fields
+    )
+    patient_messages.withdraw_waitlist_offers([offer.pk])
+    wake_offerer_on_commit()
+
+
+def _end_entries(entry_ids: list[int], status: str, *, now: datetime) -> None:
+    """Entries that stop waiting: a slot one holds goes to the next patient, their offers' messages are withdrawn."""
+    if not entry_ids:
+        return
+    WaitlistEntry.objects.filter(pk__in=entry_ids, status=Status.WAITING).update(status=status, updated_at=now)
+    offers = WaitlistOffer.objects.filter(entry_id__in=entry_ids)
+    offers.filter(status=OfferStatus.OFFERED).update(status=OfferStatus.DECLINED, answered_at=now)
+    patient_messages.withdraw_waitlist_offers(offers.values_list("pk", flat=True))
+    wake_offerer_on_commit()
 
 
 def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
@@ -131,7 +142,7 @@ def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
             WaitlistOffer.objects.select_for_update(of=("self",)).select_related("entry__visit_reason").get(pk=offer.pk)
         )
         entry = offer.entry
-        if offer.status not in (OfferStatus.OFFERED, OfferStatus.EXPIRED) or entry.status != Status.WAITING:
+        if not offer.is_open:
             raise booking.BookingError(_("This offer is no longer open."), code="offer_closed")
         patient = entry.patient
         taken = refused = None
@@ -152,8 +163,7 @@ def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
                 ignore_offer_id=offer.pk,
             )
         except booking.SlotTaken:
-            WaitlistOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.TAKEN, answered_at=now)
-            wake_offerer_on_commit()
+            _close_offer(offer, OfferStatus.TAKEN, now=now)
             taken = True
         except booking.BookingError as error:  # e.g. the visit reason's patient rules: the hold is released
             WaitlistOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.EXPIRED, hold_until=now)
@@ -162,12 +172,8 @@ def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
         else:
             offer.status, offer.answered_at, offer.appointment = OfferStatus.ACCEPTED, now, result.appointment
             offer.save(update_fields=["status", "answered_at", "appointment"])
-            WaitlistEntry.objects.filter(pk=entry.pk).update(status=Status.BOOKED, updated_at=now)
             # Booked from an older offer: a newer one held for the same patient goes to the next.
-            WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.OFFERED).update(
-                status=OfferStatus.DECLINED, answered_at=now
-            )
-            wake_offerer_on_commit()
+            _end_entries([entry.pk], Status.BOOKED, now=now)
     if taken:  # raised out here, or the offer's new status would be rolled back with it
         raise booking.SlotTaken(_("Sorry, someone else has just taken this time. You stay on the waiting list."))
     if refused is not None:
@@ -180,7 +186,7 @@ def open_offer(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
     if entry.status != Status.WAITING:
         return None
     return (
-        entry.offers.filter(status__in=[OfferStatus.OFFERED, OfferStatus.EXPIRED], start__gt=now)
+        entry.offers.filter(status__in=WaitlistOffer.OPEN_STATUSES, start__gt=now)
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -191,7 +197,8 @@ def offer_free_slots(now: datetime) -> int:
     clinic = Clinic.load()
     today = now.astimezone(clinic_timezone()).date()
     WaitlistOffer.objects.filter(status=OfferStatus.OFFERED, hold_until__lte=now).update(status=OfferStatus.EXPIRED)
-    WaitlistEntry.objects.filter(status=Status.WAITING, until__lt=today).update(status=Status.EXPIRED, updated_at=now)
+    past_their_date = WaitlistEntry.objects.filter(status=Status.WAITING, until__lt=today)
+    _end_entries(list(past_their_date.values_list("pk", flat=True)), Status.EXPIRED, now=now)
     hold_until = now + timedelta(minutes=clinic.waitlist_hold_minutes)
     if quiet_hours_end(clinic, now) is not None or quiet_hours_end(clinic, hold_until) is not None:
         return 0  # a hold that ran into the night would end before its SMS went out
@@ -294,7 +301,7 @@ def _make_offer(entry: WaitlistEntry, slot: Interval, *, clinic: Clinic, now: da
                 hold_until=now + timedelta(minutes=clinic.waitlist_hold_minutes),
                 created_at=now,
             )
-            _queue_offer_messages(offer, clinic=clinic, now=now)
+            patient_messages.queue_waitlist_offer(offer, offer_url(offer), now=now)
     except (IntegrityError, booking.AgendaBusy):  # a unique offer raced us, or the agenda stayed locked: next sweep
         return None
     logger.info("waiting-list offer %s made to entry %s", offer.pk, entry.pk)
@@ -303,32 +310,6 @@ def _make_offer(entry: WaitlistEntry, slot: Interval, *, clinic: Clinic, now: da
 
 def offer_url(offer: WaitlistOffer) -> str:
     return base_url() + reverse("waitlist-offer", args=[offer.token])
-
-
-def _queue_offer_messages(offer: WaitlistOffer, *, clinic: Clinic, now: datetime) -> None:
-    patient = offer.entry.patient
-    language = language_of(patient)
-    context = {
-        "clinic": clinic.name,
-        **date_and_time(offer.start, language),
-        "practitioner": offer.practitioner.name,
-        "manage_url": offer_url(offer),
-        "clinic_phone": clinic.phone,
-    }
-    for channel, recipient in patient_channels(patient, clinic):
-        rendered = render_message(Kind.WAITLIST_OFFER, channel, language, context)
-        OutgoingMessage.objects.create(
-            channel=channel,
-            kind=Kind.WAITLIST_OFFER,
-            patient=patient,
-            recipient=recipient,
-            language=language,
-            subject=rendered.subject,
-            body=rendered.body,
-            dedupe_key=f"waitlist-offer:{offer.pk}:{channel}",
-            due_at=now,
-        )
-    wake_dispatcher_on_commit()
 
 
 def _check_preferences(preferences: Preferences, now: datetime) -> None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .forms import PatientFieldsForm
 from .models import Clinic
+from .models.waitlist import weekday_mask
 from .waitlist import Preferences
 
 WEEKDAY_CHOICES = [(day, WEEKDAYS[day]) for day in range(7)]
@@ -48,7 +49,7 @@ class WaitlistForm(PatientFieldsForm):
     def preferences(self) -> Preferences:
         data = self.cleaned_data
         return Preferences(
-            weekdays=sum(1 << day for day in set(data["weekdays"])),
+            weekdays=weekday_mask(data["weekdays"]),
             earliest=data["earliest"],
             latest=data["latest"],
             until=data["until"],

@@ -91,7 +91,7 @@ def leave(request, token: str):
 def offer(request, token: str):
     found = get_object_or_404(WaitlistOffer.objects.select_related("practitioner", "entry__visit_reason"), token=token)
     now = timezone.now()
-    context = {"clinic": Clinic.load(), "offer": found, "held": found.hold_until > now}
+    context = {"clinic": Clinic.load(), "offer": found}
     status = 200
     if request.method == "POST":
         if request.POST.get("answer") == "decline":
@@ -108,6 +108,5 @@ def offer(request, token: str):
         else:
             return redirect(f"{reverse('manage', args=[appointment.manage_token])}?booked=1")
         found.refresh_from_db()
-    context["open"] = found.status in (WaitlistOffer.Status.OFFERED, WaitlistOffer.Status.EXPIRED)
-    context["open"] = context["open"] and found.entry.status == WaitlistEntry.Status.WAITING
+    context.update(open=found.is_open, held=found.is_held(now))
     return render(request, "clinic_instance/waitlist_offer.html", context, status=status)

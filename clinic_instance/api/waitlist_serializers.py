@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import WaitlistEntry, WaitlistOffer
+from ..models.waitlist import weekday_mask
 from ..waitlist import Preferences, open_offer
 from .serializers import LocalDateTimeField, PatientInputSerializer, VerificationInputSerializer
 
@@ -50,7 +51,7 @@ class WaitlistJoinSerializer(serializers.Serializer):
 def preferences(data: dict) -> Preferences:
     """The validated request's days and hours as waitlist.join() takes them."""
     return Preferences(
-        weekdays=sum(1 << day for day in data["weekdays"]),
+        weekdays=weekday_mask(data["weekdays"]),
         earliest=data["earliest"],
         latest=data["latest"],
         until=data["until"],
@@ -131,11 +132,7 @@ class WaitlistOfferSerializer(serializers.ModelSerializer):
         fields = ["start", "end", "hold_until", "status", "held", "open", "practitioner", "visit_reason"]
 
     def get_held(self, offer) -> bool:
-        return offer.status == WaitlistOffer.Status.OFFERED and offer.hold_until > self.context["now"]
+        return offer.is_held(self.context["now"])
 
     def get_open(self, offer) -> bool:
-        # What waitlist.accept() checks first: an expired hold still books if the time is free.
-        return (
-            offer.status in (WaitlistOffer.Status.OFFERED, WaitlistOffer.Status.EXPIRED)
-            and offer.entry.status == WaitlistEntry.Status.WAITING
-        )
+        return offer.is_open

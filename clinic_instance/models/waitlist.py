@@ -8,6 +8,8 @@ Whoever confirms first while the slot is free books it.
 """
 
 import secrets
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import models
 from django.db.models import F, Q
@@ -73,6 +75,11 @@ class WaitlistEntry(models.Model):
         return [day for day in range(7) if self.weekdays & (1 << day)]
 
 
+def weekday_mask(days: Iterable[int]) -> int:
+    """The `weekdays` value of a set of days (0 is Monday)."""
+    return sum(1 << day for day in set(days))
+
+
 class WaitlistOffer(models.Model):
     class Status(models.TextChoices):
         OFFERED = "offered", _("offered")
@@ -80,6 +87,8 @@ class WaitlistOffer(models.Model):
         DECLINED = "declined", _("declined")
         EXPIRED = "expired", _("hold expired")
         TAKEN = "taken", _("taken by someone else")
+
+    OPEN_STATUSES = (Status.OFFERED, Status.EXPIRED)
 
     entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
     # The slot, copied from the entry's practitioner: the holds are looked up by agenda and time.
@@ -112,3 +121,12 @@ class WaitlistOffer(models.Model):
 
     def __str__(self) -> str:
         return f"waiting-list offer {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether accepting may still book it: held, or its hold over (first to confirm), for a waiting patient."""
+        return self.status in self.OPEN_STATUSES and self.entry.status == WaitlistEntry.Status.WAITING
+
+    def is_held(self, now: datetime) -> bool:
+        """Whether the slot is still kept for this patient alone."""
+        return self.status == self.Status.OFFERED and self.hold_until > now

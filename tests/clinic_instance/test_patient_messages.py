@@ -12,6 +12,7 @@ from clinic_instance.absences import create_absence
 from clinic_instance.message_templates import SMS_MAX_LENGTH
 from clinic_instance.models import Clinic, OutgoingMessage, SmsOptOut
 from clinic_instance.patient_details import PatientDetails
+from clinic_instance.wakeups import SEND_MESSAGES, send_soon
 from tests.factories import make_appointment, make_patient, make_reason, paris
 
 pytestmark = pytest.mark.django_db
@@ -275,7 +276,7 @@ def test_a_booking_wakes_the_dispatcher_only_once_committed(
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         book(alice, consultation, MONDAY_15_9, now)
-    assert [callback.__module__ for callback in callbacks] == ["clinic_instance.tasks"]
+    assert [(callback.func, callback.args) for callback in callbacks] == [(send_soon, (SEND_MESSAGES,))]
 
 
 def test_a_french_patient_reads_french_and_an_english_one_english(alice, consultation, now):
