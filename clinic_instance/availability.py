@@ -126,6 +126,24 @@ def held_slots(
     return [Interval(s, e) for s, e in held.values_list("start", "end")]
 
 
+def time_is_taken(
+    practitioner: Practitioner,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    clinic: Clinic | None = None,
+    ignore_appointment_id: int | None = None,
+    ignore_offer_id: int | None = None,
+) -> bool:
+    """Whether an appointment (with the clinic's buffer) or a waiting-list hold already uses [start, end)."""
+    buffer = (clinic or Clinic.load()).buffer
+    booked = overlapping_appointments(
+        practitioner, start - buffer, end + buffer, ignore_appointment_id=ignore_appointment_id
+    ).exists()
+    return booked or bool(held_slots(practitioner, start, end, now, ignore_offer_id=ignore_offer_id))
+
+
 def overlapping_appointments(
     practitioner: Practitioner, start: datetime, end: datetime, *, ignore_appointment_id: int | None = None
 ) -> QuerySet[Appointment]:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from . import patient_messages, phone_verification
-from .availability import available_slots, clinic_timezone, held_slots, overlapping_appointments
+from .availability import available_slots, clinic_timezone, time_is_taken
 from .models import Appointment, Clinic, Patient, PhoneVerification, Practitioner, VisitReason
 from .patient_details import PatientDetails
 from .slots import SlotRangeError
@@ -77,16 +77,15 @@ def book_appointment(
     idempotency_key: str | None = None,
     request_fingerprint: str = "",
     verification: PhoneVerification | None = None,
-    reached_by_link: bool = False,
-    ignore_offer_id: int | None = None,
+    through_offer: int | None = None,
 ) -> BookingResult:
     """Book `start` for `patient`, or raise BookingError / SlotTaken / AgendaBusy.
 
     Idempotent per `idempotency_key`: the same key with the same fingerprint
     returns the first booking (created=False); with another fingerprint it is refused.
     An online booking needs a verified phone when the clinic asks for one
-    (phone_verification.py), unless the patient came through a link sent to
-    them (`reached_by_link`: a waiting-list offer, whose hold `ignore_offer_id` names).
+    (phone_verification.py), unless it comes `through_offer`: a waiting-list
+    offer's link, sent to the patient, whose hold is theirs to book.
     """
     check_offer(practitioner, visit_reason, source)
     if start < now:
@@ -100,11 +99,11 @@ def book_appointment(
                     if earlier.request_fingerprint != request_fingerprint:
                         raise IdempotencyKeyReused()
                     return BookingResult(earlier, created=False)
-            if source == Appointment.Source.ONLINE and not reached_by_link:
+            if source == Appointment.Source.ONLINE and through_offer is None:
                 # Spent first, so that its error comes first; a later refusal rolls the spending back.
                 spend_verification_if_required(verification, phone=patient.phone, now=now)
             check_patient_rules(practitioner, visit_reason, patient, now)
-            _check_free(practitioner, visit_reason, start, now, ignore_offer=ignore_offer_id)
+            _check_free(practitioner, visit_reason, start, now, ignore_offer=through_offer)
             appointment = Appointment.objects.create(
                 practitioner=practitioner,
                 visit_reason=visit_reason,
@@ -251,10 +250,10 @@ def _check_free(
         raise BookingError(str(error), field="start") from error
     if any(slot.start == start for slot in slots):
         return
-    buffer = clinic.buffer
-    if overlapping_appointments(
-        practitioner, start - buffer, start + visit_reason.duration + buffer, ignore_appointment_id=ignore
-    ).exists() or held_slots(practitioner, start, start + visit_reason.duration, now, ignore_offer_id=ignore_offer):
+    end = start + visit_reason.duration
+    if time_is_taken(
+        practitioner, start, end, now, clinic=clinic, ignore_appointment_id=ignore, ignore_offer_id=ignore_offer
+    ):
         raise SlotTaken()
     raise BookingError(_("This time is not an available slot."), field="start", code="not_a_slot")
 

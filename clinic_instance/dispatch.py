@@ -153,14 +153,14 @@ def deliver(
     claimed = OutgoingMessage.objects.filter(pk=message.pk, status=Status.CLAIMED, claimed_by=message.claimed_by)
     reason = reason_not_to_send(message, clinic, now)
     if reason:
-        return _move(claimed, message, Status.CANCELLED, last_error=reason)
+        return _move(claimed, Status.CANCELLED, last_error=reason)
     # A verification code is asked for now and useless tomorrow; other SMS wait for the morning.
     texted_at_leisure = (
         message.channel == OutgoingMessage.Channel.SMS and message.kind != OutgoingMessage.Kind.VERIFICATION
     )
     if texted_at_leisure and (end := quiet_hours_end(clinic, now)) is not None:
         return _move(
-            claimed, message, Status.PENDING,
+            claimed, Status.PENDING,
             due_at=end, attempts=F("attempts") - 1, claimed_by="", claimed_until=None,
         )  # fmt: skip
     if not claimed.update(status=Status.SENDING, claimed_until=now + LEASE):
@@ -177,15 +177,15 @@ def deliver(
             provider_id, delivery_status = "", ""
     except UncertainSmsError as error:
         logger.error("message %s: the provider may have received it (%s); marked unknown", message.pk, error)
-        return _move(sending, message, Status.UNKNOWN, last_error=_short(error))
+        return _move(sending, Status.UNKNOWN, last_error=_short(error))
     except OptedOutSmsError as error:
         logger.warning("message %s failed: the provider says the number opted out", message.pk)
-        status = _move(sending, message, Status.FAILED, last_error=_short(error))
+        status = _move(sending, Status.FAILED, last_error=_short(error))
         opt_out(message.recipient)  # and the number's other waiting SMS are cancelled
         return status
     except (PermanentSmsError, smtplib.SMTPRecipientsRefused) as error:
         logger.warning("message %s failed: %s", message.pk, _reason(error))
-        return _move(sending, message, Status.FAILED, last_error=_reason(error))
+        return _move(sending, Status.FAILED, last_error=_reason(error))
     except (RetryableSmsError, smtplib.SMTPException, OSError) as error:
         if mail_connection is not None:
             mail_connection.close()  # reopened for the next e-mail
@@ -193,14 +193,14 @@ def deliver(
     except Exception as error:
         # An error we cannot classify may have come after the provider took the message.
         logger.exception("message %s: unexpected %s while sending; marked unknown", message.pk, type(error).__name__)
-        return _move(sending, message, Status.UNKNOWN, last_error=f"unexpected {type(error).__name__}"[:300])
+        return _move(sending, Status.UNKNOWN, last_error=f"unexpected {type(error).__name__}"[:300])
     sent = {"sent_at": now, "provider_id": provider_id[:64]}
     if message.kind == Kind.VERIFICATION:
         sent["body"] = "-"  # the code has reached the provider; the database need not keep it
     reported_earlier = sending.filter(delivery_status__in=earlier_than(delivery_status) or [""])
-    moved = _move(reported_earlier, message, Status.SENT, delivery_status=delivery_status[:20], last_error="", **sent)
+    moved = _move(reported_earlier, Status.SENT, delivery_status=delivery_status[:20], last_error="", **sent)
     # Else a delivery report came first (delivery_reports.py) and is further along: it and its error are kept.
-    return moved or (Status.SENT if sending.update(status=Status.SENT, **sent) else "")
+    return moved or _move(sending, Status.SENT, **sent)
 
 
 def dispatch_due(worker: str | None = None, *, now: datetime | None = None, limit: int = BATCH) -> int:
@@ -247,19 +247,16 @@ def _send_email(message: OutgoingMessage, connection) -> None:
 def _retry_later(sending: QuerySet, message: OutgoingMessage, *, now: datetime, reason: str) -> str:
     if message.attempts >= MAX_ATTEMPTS:
         logger.warning("message %s failed after %s attempts: %s", message.pk, message.attempts, reason)
-        return _move(
-            sending, message, Status.FAILED, last_error=f"{reason} (gave up after {message.attempts} attempts)"
-        )
+        return _move(sending, Status.FAILED, last_error=f"{reason} (gave up after {message.attempts} attempts)")
     delay = BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
     logger.info("message %s: %s; retried in %s", message.pk, reason, delay)
-    return _move(
-        sending, message, Status.PENDING, due_at=now + delay, claimed_by="", claimed_until=None, last_error=reason
-    )
+    return _move(sending, Status.PENDING, due_at=now + delay, claimed_by="", claimed_until=None, last_error=reason)
 
 
-def _move(rows: QuerySet, message: OutgoingMessage, status: str, **fields) -> str:
+def _move(rows: QuerySet, status: str, **fields) -> str:
     """The conditional update of one transition; '' if the row was no longer in the expected state."""
-    fields["last_error"] = fields.get("last_error", message.last_error)[:300]
+    if "last_error" in fields:
+        fields["last_error"] = fields["last_error"][:300]
     return status if rows.update(status=status, **fields) else ""
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from config.federation_node import base_url
 
 from . import booking, patient_messages
-from .availability import available_slots, clinic_timezone, held_slots, overlapping_appointments
+from .availability import available_slots, clinic_timezone, time_is_taken
 from .dispatch import quiet_hours_end
 from .models import Appointment, Clinic, Practitioner, VisitReason, WaitlistEntry, WaitlistOffer
 from .models.verification import PhoneVerification
@@ -159,8 +159,7 @@ def accept(offer: WaitlistOffer, *, now: datetime) -> Appointment:
                     email=patient.email,
                 ),
                 now=now,
-                reached_by_link=True,
-                ignore_offer_id=offer.pk,
+                through_offer=offer.pk,
             )
         except booking.SlotTaken:
             _close_offer(offer, OfferStatus.TAKEN, now=now)
@@ -290,8 +289,7 @@ def _make_offer(entry: WaitlistEntry, slot: Interval, *, clinic: Clinic, now: da
     practitioner = entry.practitioner
     try:
         with booking.locked_agenda(practitioner):
-            taken = overlapping_appointments(practitioner, slot.start - clinic.buffer, slot.end + clinic.buffer)
-            if taken.exists() or held_slots(practitioner, slot.start, slot.end, now):
+            if time_is_taken(practitioner, slot.start, slot.end, now, clinic=clinic):
                 return None
             offer = WaitlistOffer.objects.create(
                 entry=entry,
