@@ -6,11 +6,12 @@ or the response to return: the code page, with every field of the form kept
 in hidden inputs, or the form again with why no code could be sent.
 """
 
-import phonenumbers
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from config.template_format import phone_display
 
 from . import phone_verification
 from .models import PhoneVerification
@@ -25,7 +26,7 @@ def verified_attempt(
     """The verified attempt behind the posted token and code, or the page to show instead."""
     now = timezone.now()
     token = request.POST.get(TOKEN_FIELD, "")[:64]
-    page = {**context, "form": form, "phone_display": _national(phone), "action": request.path}
+    page = {**context, "form": form, "phone_display": phone_display(phone), "action": request.path}
     if not token or "resend" in request.POST:
         try:
             issued = phone_verification.send_code(phone=phone, request=request, now=now, language=current_language())
@@ -47,10 +48,3 @@ def verified_attempt(
             {**page, "token": "" if dead else token, "code_error": error.message, "dead": dead},
             status=400,
         )
-
-
-def _national(phone: str) -> str:
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.NATIONAL)
-    except phonenumbers.NumberParseException:
-        return phone

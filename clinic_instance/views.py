@@ -15,7 +15,7 @@ from .calendar_file import appointment_ics
 from .code_step import TOKEN_FIELD, verified_attempt
 from .forms import PatientDetailsForm, SlotForm
 from .manage_links import appointment_or_404
-from .models import Appointment, Clinic
+from .models import Appointment, Clinic, Practitioner, VisitReason
 from .week_view import week_of_slots
 
 
@@ -51,12 +51,18 @@ def practitioner_page(request, practitioner_id: int):
     return render(request, "clinic_instance/practitioner.html", context)
 
 
-@require_http_methods(["GET", "POST"])
-def book_details(request, practitioner_id: int, reason_id: int):
+def bookable_or_404(practitioner_id: int, reason_id: int) -> tuple[Practitioner, VisitReason]:
+    """A practitioner taking bookings and one of the visit reasons patients may book online with them."""
     practitioner = get_object_or_404(bookable_practitioners(), pk=practitioner_id)
     visit_reason = next((r for r in practitioner.bookable_reasons if r.pk == reason_id), None)
     if visit_reason is None:
         raise Http404
+    return practitioner, visit_reason
+
+
+@require_http_methods(["GET", "POST"])
+def book_details(request, practitioner_id: int, reason_id: int):
+    practitioner, visit_reason = bookable_or_404(practitioner_id, reason_id)
     context = {"clinic": Clinic.load(), "practitioner": practitioner, "visit_reason": visit_reason}
     if request.method == "GET":
         form = PatientDetailsForm(initial={"start": request.GET.get("start", "")})

@@ -1,6 +1,6 @@
 """The waiting list's patient pages: join, see or leave an entry, answer an offer. No account."""
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,9 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import booking, phone_verification, waitlist
-from .availability import bookable_practitioners
 from .code_step import verified_attempt
 from .models import Clinic, WaitlistEntry, WaitlistOffer
+from .views import bookable_or_404
 from .waitlist_forms import WaitlistForm
 
 JOIN_TEMPLATE = "clinic_instance/waitlist_join.html"
@@ -20,10 +20,7 @@ JOIN_TEMPLATE = "clinic_instance/waitlist_join.html"
 
 @require_http_methods(["GET", "POST"])
 def join(request, practitioner_id: int, reason_id: int):
-    practitioner = get_object_or_404(bookable_practitioners(), pk=practitioner_id)
-    visit_reason = next((r for r in practitioner.bookable_reasons if r.pk == reason_id), None)
-    if visit_reason is None:
-        raise Http404
+    practitioner, visit_reason = bookable_or_404(practitioner_id, reason_id)
     context = {"clinic": Clinic.load(), "practitioner": practitioner, "visit_reason": visit_reason}
     if request.method == "GET":
         return render(request, JOIN_TEMPLATE, {**context, "form": WaitlistForm()})
