@@ -14,6 +14,7 @@ from django.utils import timezone
 from config.template_format import phone_display
 
 from . import phone_verification
+from .audit import client_address
 from .models import PhoneVerification
 from .patient_messages import current_language
 
@@ -29,7 +30,9 @@ def verified_attempt(
     page = {**context, "form": form, "phone_display": phone_display(phone), "action": request.path}
     if not token or "resend" in request.POST:
         try:
-            issued = phone_verification.send_code(phone=phone, request=request, now=now, language=current_language())
+            issued = phone_verification.send_code(
+                phone=phone, address=client_address(request), now=now, language=current_language()
+            )
         except phone_verification.VerificationError as error:
             if error.field == "phone" and not isinstance(error, phone_verification.TooManyCodes):
                 form.add_error("phone", error.message)

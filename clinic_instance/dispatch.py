@@ -113,17 +113,17 @@ def quiet_hours_end(clinic: Clinic, now: datetime) -> datetime | None:
     return datetime.combine(day, end, tz)
 
 
-def reason_not_to_send(message: OutgoingMessage, clinic: Clinic, now: datetime | None = None) -> str:
+def reason_not_to_send(message: OutgoingMessage, clinic: Clinic, now: datetime) -> str:
     """Why this message must not go out any more (a short reason for last_error), or ''."""
     if message.channel == OutgoingMessage.Channel.SMS and not clinic.sms_enabled:
         return "SMS turned off by the clinic"
     if message.channel == OutgoingMessage.Channel.EMAIL and not clinic.email_enabled and message.kind != Kind.ALERT:
         return "e-mails turned off by the clinic"  # to patients: the clinic's own alerts still go
-    if message.kind == Kind.VERIFICATION and (now or timezone.now()) - message.created_at > CODE_VALIDITY:
+    if message.kind == Kind.VERIFICATION and now - message.created_at > CODE_VALIDITY:
         return "verification code expired"
     if message.kind in ABOUT_A_COMING_APPOINTMENT and message.appointment_id:
         appointment = Appointment.objects.filter(pk=message.appointment_id).values_list("status", "start").first()
-        if appointment is not None and appointment[1] <= (now or timezone.now()):
+        if appointment is not None and appointment[1] <= now:
             return "appointment already begun"  # e.g. sent again by hand, or held up by a long outage
         if message.kind == OutgoingMessage.Kind.REMINDER:
             if appointment is None or appointment[0] == Appointment.Status.CANCELLED:

@@ -22,11 +22,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import audit
 from .availability import clinic_timezone, local_day_bounds
 from .models import Clinic, OutgoingMessage, PhoneVerification, StaffMember
 from .models.messages import Channel, Kind
@@ -73,8 +71,11 @@ def is_required(clinic: Clinic | None = None) -> bool:
     return clinic.phone_verification and clinic.sms_enabled
 
 
-def send_code(*, phone: str, request: HttpRequest | None, now: datetime, language: str) -> IssuedCode:
-    """Queue a code for `phone` and return the attempt's token, or raise VerificationError / TooManyCodes."""
+def send_code(*, phone: str, address: str | None, now: datetime, language: str) -> IssuedCode:
+    """Queue a code for `phone` and return the attempt's token, or raise VerificationError / TooManyCodes.
+
+    `address` is the caller's IP address (audit.client_address), counted per hour.
+    """
     try:
         check_destination(phone)
     except RefusedDestination:
@@ -89,7 +90,7 @@ def send_code(*, phone: str, request: HttpRequest | None, now: datetime, languag
             code="opted_out",
             field="phone",
         )
-    address = _digest("address", _network(audit.client_address(request) or ""))
+    address = _digest("address", _network(address or ""))
     clinic = Clinic.load()
     token, code = secrets.token_urlsafe(32), f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     with transaction.atomic():

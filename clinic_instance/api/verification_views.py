@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import phone_verification
+from ..audit import client_address
 from ..models import PhoneVerification
 from ..patient_details import normalize_phone
 from ..patient_messages import current_language
@@ -51,7 +52,7 @@ class PhoneVerificationView(APIView):
         try:
             issued = phone_verification.send_code(
                 phone=serializer.validated_data["phone"],
-                request=request,
+                address=client_address(request),
                 now=timezone.now(),
                 language=current_language(),
             )

@@ -17,8 +17,11 @@ def default_phone_verification() -> bool:
     return getattr(settings, "OPENRDV_PHONE_VERIFICATION", True)
 
 
+MAX_FAILED_ATTEMPTS = 5
+
+
 class PhoneVerification(models.Model):
-    MAX_FAILED_ATTEMPTS = 5
+    MAX_FAILED_ATTEMPTS = MAX_FAILED_ATTEMPTS
 
     token_digest = models.CharField(max_length=64, unique=True)
     phone = models.CharField(max_length=16)
@@ -40,7 +43,9 @@ class PhoneVerification(models.Model):
             models.Index(fields=["created_at"], name="verification_created"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(failed_attempts__lte=5), name="verification_attempts_bounded"),
+            models.CheckConstraint(
+                condition=Q(failed_attempts__lte=MAX_FAILED_ATTEMPTS), name="verification_attempts_bounded"
+            ),
             models.CheckConstraint(
                 condition=Q(used_at__isnull=True) | Q(verified_at__isnull=False), name="verification_used_if_verified"
             ),

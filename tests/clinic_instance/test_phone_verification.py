@@ -42,7 +42,8 @@ def sent_code(phone: str = PHONE) -> str:
 
 
 def send(phone: str = PHONE, now=None, request=None):
-    return phone_verification.send_code(phone=phone, request=request, now=now, language="fr")
+    address = request.META["REMOTE_ADDR"] if request is not None else None
+    return phone_verification.send_code(phone=phone, address=address, now=now, language="fr")
 
 
 def test_the_production_default_is_on_and_the_test_settings_turn_it_off():

@@ -61,7 +61,7 @@ def test_joining_again_needs_a_proven_phone_and_keeps_the_place(clinic, alice, c
     assert refused.value.code == "already_waiting"
     clinic.phone_verification = True
     clinic.save()
-    issued = phone_verification.send_code(phone=PAUL.phone, request=None, now=now, language="en")
+    issued = phone_verification.send_code(phone=PAUL.phone, address=None, now=now, language="en")
     code = OutgoingMessage.objects.get(kind="verification").body.split("code is ")[1][:6]
     proof = phone_verification.check_code(token=issued.token, code=code, phone=PAUL.phone, now=now)
     again = waitlist.join(
