@@ -8,6 +8,7 @@ import json
 import math
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -192,18 +193,24 @@ def describe_plan(plan: AgendaPlan) -> str:
 # ---------------------------------------------------------------- database and Django
 
 
-def bench_env() -> dict[str, str]:
+def bench_env(*, database_url: str = DATABASE_URL, debug: bool = True, **extra: str) -> dict[str, str]:
+    """The environment of a bench's child processes: the clinic role on `database_url`, plus `extra`.
+
+    With debug=False (production's code paths) a random SECRET_KEY is set.
+    """
     env = dict(os.environ)
     for name in ("DJANGO_SETTINGS_MODULE", "OPENRDV_ROLE", "REDIS_URL", "SECRET_KEY_FILE", "DATABASE_URL_FILE"):
         env.pop(name, None)
     env.update(
         {
-            "DEBUG": "true",
-            "DATABASE_URL": DATABASE_URL,
+            "DEBUG": "true" if debug else "false",
+            "DATABASE_URL": database_url,
             "DJANGO_SETTINGS_MODULE": "config.settings.clinic",
             "TIME_ZONE": TZ_NAME,
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            **({} if debug else {"SECRET_KEY": secrets.token_urlsafe(48)}),
+            **extra,
         }
     )
     return env
@@ -217,12 +224,17 @@ def _psql(sql: str) -> None:
     )
 
 
+def recreate_database(name: str, env: dict[str, str]) -> None:
+    """Drop and recreate the database `name` (a bench's own), then migrate it with `env`."""
+    print(f"Recreating database {name} and migrating…", flush=True)
+    _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _psql(f"CREATE DATABASE {name}")
+    migrate(env)
+
+
 def reset_database() -> None:
     """Drop and recreate openrdv_bench, then migrate it."""
-    print(f"Recreating database {DB_NAME} and migrating…", flush=True)
-    _psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    _psql(f"CREATE DATABASE {DB_NAME}")
-    migrate(bench_env())
+    recreate_database(DB_NAME, bench_env())
 
 
 def migrate(env: dict[str, str], timeout: float = 300) -> None:

@@ -16,7 +16,6 @@ Exits 1 if a target is missed or a message is missing or duplicated.
 import argparse
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,13 @@ import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from _common import ROOT, TZ_NAME, VENV_BIN, migrate, setup_django  # (puts the project on sys.path)
+from _common import (  # (puts the project on sys.path)
+    ROOT,
+    VENV_BIN,
+    bench_env,
+    recreate_database,
+    setup_django,
+)
 
 DB_NAME = "openrdv_bench_messages"
 DATABASE_URL = f"postgres://openrdv@127.0.0.1:5432/{DB_NAME}"
@@ -32,35 +37,13 @@ TARGET_PER_SECOND = 200
 PRACTITIONERS = 100
 
 
-def bench_env(sms_dir: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("DJANGO_SETTINGS_MODULE", "OPENRDV_ROLE", "REDIS_URL", "SECRET_KEY_FILE", "DATABASE_URL_FILE"):
-        env.pop(name, None)
-    env.update(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "DATABASE_URL": DATABASE_URL,
-            "DJANGO_SETTINGS_MODULE": "config.settings.clinic",
-            "TIME_ZONE": TZ_NAME,
-            "SMS_BACKEND": "clinic_instance.sms.file.SmsBackend",
-            "SMS_FILE_PATH": sms_dir,
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        }
+def messages_env(sms_dir: str) -> dict[str, str]:
+    return bench_env(
+        database_url=DATABASE_URL,
+        debug=False,
+        SMS_BACKEND="clinic_instance.sms.file.SmsBackend",
+        SMS_FILE_PATH=sms_dir,
     )
-    return env
-
-
-def reset_database(env: dict[str, str]) -> None:
-    print(f"Recreating database {DB_NAME} and migrating…", flush=True)
-    for sql in (f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}"):
-        subprocess.run(
-            ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-h", "127.0.0.1", "-U", "openrdv", "-d", "postgres", "-c", sql],
-            check=True,
-            timeout=120,
-        )
-    migrate(env)
 
 
 def sent_lines(sms_dir: Path) -> list[str]:
@@ -162,8 +145,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="openrdv-bench-sms-") as temporary:
         first_dir, second_dir = Path(temporary) / "throughput", Path(temporary) / "drain"
-        env = bench_env(str(first_dir))
-        reset_database(env)
+        env = messages_env(str(first_dir))
+        recreate_database(DB_NAME, env)
         setup_django(env)
         from django.utils import timezone
 

@@ -22,7 +22,7 @@ import tempfile
 import time as clock
 from datetime import date, datetime, time, timedelta
 
-from _common import PARIS, ROOT, TZ_NAME, VENV_BIN, format_summary, migrate, setup_django, summary_ms
+from _common import PARIS, ROOT, VENV_BIN, bench_env, format_summary, recreate_database, setup_django, summary_ms
 
 DB_NAME = "openrdv_bench_workspace"
 DATABASE_URL = f"postgres://openrdv@127.0.0.1:5432/{DB_NAME}"
@@ -35,34 +35,12 @@ BUDGET_SECONDS = 300
 
 
 def workspace_env(static_root: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("DJANGO_SETTINGS_MODULE", "OPENRDV_ROLE", "REDIS_URL", "SECRET_KEY_FILE", "DATABASE_URL_FILE"):
-        env.pop(name, None)
-    env.update(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "ALLOWED_HOSTS": "testserver",
-            "DATABASE_URL": DATABASE_URL,
-            "DJANGO_SETTINGS_MODULE": "config.settings.clinic",
-            "TIME_ZONE": TZ_NAME,
-            "STATIC_ROOT": static_root,
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
+    return bench_env(database_url=DATABASE_URL, debug=False, ALLOWED_HOSTS="testserver", STATIC_ROOT=static_root)
 
 
 def reset_database(env: dict[str, str]) -> None:
-    print(f"Recreating database {DB_NAME}, migrating, collecting static files…", flush=True)
-    for sql in (f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}"):
-        subprocess.run(
-            ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-h", "127.0.0.1", "-U", "openrdv", "-d", "postgres", "-c", sql],
-            check=True,
-            timeout=120,
-        )
-    migrate(env)
+    recreate_database(DB_NAME, env)
+    print("Collecting static files…", flush=True)
     subprocess.run(
         [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,
