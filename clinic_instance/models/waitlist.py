@@ -7,7 +7,6 @@ slot for its patient alone until `hold_until`, then the next one is asked.
 Whoever confirms first while the slot is free books it.
 """
 
-import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -15,16 +14,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .appointments import Appointment
+from .appointments import Appointment, new_manage_token  # the same kind of key as a manage link
 from .patients import Patient
 from .practice import Practitioner, VisitReason
 
 ALL_WEEKDAYS = 0b1111111  # bit 0 is Monday, as date.weekday()
-
-
-def new_waitlist_token() -> str:
-    """256 random bits, URL-safe: the patient's only key to an entry or an offer."""
-    return secrets.token_urlsafe(32)
 
 
 class WaitlistEntry(models.Model):
@@ -48,7 +42,7 @@ class WaitlistEntry(models.Model):
     latest_time = models.TimeField(_("until"), help_text=_("the latest start time that suits"))
     until = models.DateField(_("waiting until"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.WAITING)
-    token = models.CharField(max_length=64, unique=True, default=new_waitlist_token, editable=False)
+    token = models.CharField(max_length=64, unique=True, default=new_manage_token, editable=False)
     created_at = models.DateTimeField(_("joined"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -97,7 +91,7 @@ class WaitlistOffer(models.Model):
     end = models.DateTimeField(_("end"))
     hold_until = models.DateTimeField(_("held until"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OFFERED)
-    token = models.CharField(max_length=64, unique=True, default=new_waitlist_token, editable=False)
+    token = models.CharField(max_length=64, unique=True, default=new_manage_token, editable=False)
     appointment = models.ForeignKey(Appointment, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
