@@ -189,13 +189,14 @@ def render_message(kind: str, channel: str, language: str, context: dict[str, st
         context = {**context, **{name: _cut(context.get(name, "")) for name in ("clinic", "practitioner")}}
     subject, body = template_source(kind, channel, language)
     try:
-        return _render_pair(subject, body, context, language)
+        return render_pair(subject, body, context, language)
     except TemplateSyntaxError:  # saved around the workspace's check (the admin, the shell): the default
         logger.warning("message template %s/%s/%s does not render; default used", kind, channel, language)
-        return _render_pair(*default_source(kind, channel, language), context, language)
+        return render_pair(*default_source(kind, channel, language), context, language)
 
 
-def _render_pair(subject: str, body: str, context: dict[str, str], language: str) -> Rendered:
+def render_pair(subject: str, body: str, context: dict[str, str], language: str) -> Rendered:
+    """Render a (subject, body) source pair in `language`; raises TemplateSyntaxError."""
     with translation.override(language):
         # A subject is one line: a template's line breaks must not reach the mail headers.
         return Rendered(subject=" ".join(render(subject, context).split()), body=render(body, context))

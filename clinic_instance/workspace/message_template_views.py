@@ -6,7 +6,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.template import TemplateSyntaxError
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -142,9 +141,7 @@ def message_template(request: HttpRequest, kind: str, channel: str, language: st
 def _render(subject: str, body: str, sample: dict[str, str], language: str) -> dict[str, str | int] | None:
     """The preview; None for a stored template that no longer parses (saved around the check)."""
     try:
-        with translation.override(language):
-            rendered_body = message_templates.render(body, sample)
-            rendered_subject = " ".join(message_templates.render(subject, sample).split())
+        rendered = message_templates.render_pair(subject, body, sample, language)
     except TemplateSyntaxError:
         return None
-    return {"subject": rendered_subject, "body": rendered_body, "length": len(rendered_body)}
+    return {"subject": rendered.subject, "body": rendered.body, "length": len(rendered.body)}
