@@ -16,13 +16,11 @@ with an address when it sends e-mails.
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
-from icalendar import Calendar
 
 from config.federation_node import base_url
 
@@ -34,6 +32,8 @@ from .wakeups import wake_dispatcher_on_commit
 
 logger = logging.getLogger("openrdv.messages")
 Status = OutgoingMessage.Status
+# The e-mails whose calendar file adds, updates (a higher SEQUENCE) or cancels (METHOD:CANCEL) the patient's event.
+_WITH_CALENDAR_FILE = (Kind.CONFIRMATION, Kind.CHANGE, Kind.CANCELLATION, Kind.ABSENCE)
 
 
 def supported_language(code: str | None) -> str:
@@ -220,7 +220,7 @@ def _queue(
             "subject": rendered.subject,
             "body": rendered.body,
             "attachment": _calendar_file(appointment, context, language, now)
-            if kind == Kind.CONFIRMATION and channel == Channel.EMAIL
+            if kind in _WITH_CALENDAR_FILE and channel == Channel.EMAIL
             else "",
             "appointment_start": appointment.start if kind == Kind.REMINDER else None,
             "due_at": due_at or now,
@@ -243,17 +243,7 @@ def patient_channels(patient: Patient, clinic: Clinic) -> Iterable[tuple[str, st
 
 
 def _calendar_file(appointment: Appointment, context: dict[str, str], language: str, now: datetime) -> str:
-    """The appointment's iCalendar file for the confirmation e-mail, without the visit reason.
-
-    calendar_file.py writes the visit reason and its instructions in the
-    event's description (right for the patient's own download from the
-    manage page); an e-mail is read on shared screens and kept by providers.
-    """
+    """The appointment's calendar file for an e-mail: the same event as the manage page's download, without
+    the visit reason (calendar_file.py)."""
     with translation.override(language):
-        calendar = Calendar.from_ical(
-            appointment_ics(appointment, manage_url=context["manage_url"], host=urlsplit(base_url()).hostname, now=now)
-        )
-    for event in calendar.walk("VEVENT"):
-        event.pop("DESCRIPTION", None)
-        event.add("description", context["manage_url"])
-    return calendar.to_ical().decode()
+        return appointment_ics(appointment, manage_url=context["manage_url"], now=now, with_visit_reason=False).decode()

@@ -195,7 +195,7 @@ def move(request, token: str):
 def calendar_file(request, token: str):
     appointment = appointment_or_404(token)
     manage_url = request.build_absolute_uri(reverse("manage", args=[token]))
-    body = appointment_ics(appointment, manage_url=manage_url, host=request.get_host(), now=timezone.now())
+    body = appointment_ics(appointment, manage_url=manage_url, now=timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
     return response
