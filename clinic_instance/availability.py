@@ -156,18 +156,25 @@ def overlapping_appointments(
 
 
 def first_free_slot(
-    *, practitioner: Practitioner, visit_reason: VisitReason, now: datetime, after: date | None = None
+    *,
+    practitioner: Practitioner,
+    visit_reason: VisitReason,
+    now: datetime,
+    after: date | None = None,
+    not_before: datetime | None = None,
 ) -> Interval | None:
-    """The earliest free slot within the booking horizon, searched a month at a time."""
+    """The earliest free slot within the booking horizon, searched a month at a time; none starting before
+    `not_before` (a move's earliest start)."""
     clinic = Clinic.load()
     tz = clinic_timezone()
-    day = max(after or now.astimezone(tz).date(), now.astimezone(tz).date())
+    day = max(after or now.astimezone(tz).date(), (not_before or now).astimezone(tz).date())
     last_day = (now + clinic.booking_horizon).astimezone(tz).date()
     while day <= last_day:
         chunk_end = min(day + timedelta(days=30), last_day)
         slots = available_slots(
             practitioner=practitioner, visit_reason=visit_reason, day_from=day, day_to=chunk_end, now=now, clinic=clinic
         )
+        slots = [slot for slot in slots if not_before is None or slot.start >= not_before]
         if slots:
             return slots[0]
         day = chunk_end + timedelta(days=1)

@@ -151,15 +151,21 @@ def cancel_appointment(
 
 
 def reschedule_appointment(*, appointment: Appointment, start: datetime, now: datetime) -> Appointment:
-    """Move a booked appointment to another free slot of the same practitioner and reason."""
+    """Move a booked appointment to another free slot of the same practitioner and reason.
+
+    The new time must start after the cancellation cutoff (`earliest_move`): a
+    move inside it would leave the patient unable to change it again. Moving
+    to the time it already has (a form sent twice) changes nothing.
+    """
     _check_cutoff(appointment, now, _("It is too late to move this appointment online; please call the clinic."))
-    if start < now:
-        raise BookingError(_("This time is in the past."), field="start", code="past")
+    check_move_time(start, now)
     with locked_agenda(appointment.practitioner):
         # The row too: staff may have moved it to another practitioner (another agenda's lock) meanwhile.
         current = Appointment.objects.select_for_update().select_related("visit_reason").get(pk=appointment.pk)
         if current.status != Appointment.Status.BOOKED or current.practitioner_id != appointment.practitioner_id:
             raise BookingError(_("This appointment can no longer be moved."), code="not_booked")
+        if current.start == start:
+            return current
         _check_free(appointment.practitioner, current.visit_reason, start, now, ignore=current.pk)
         current.start = start
         current.end = start + current.visit_reason.duration
@@ -280,6 +286,23 @@ def patient_can_change(appointment: Appointment, now: datetime) -> bool:
     return (
         appointment.status == Appointment.Status.BOOKED and now <= appointment.start - Clinic.load().cancellation_cutoff
     )
+
+
+def check_move_time(start: datetime, now: datetime) -> None:
+    """Refuse a time a patient may not move an appointment to: past, or inside the cancellation cutoff."""
+    if start < now:
+        raise BookingError(_("This time is in the past."), field="start", code="past")
+    if start < earliest_move(now):
+        raise BookingError(
+            _("This time is too soon: an appointment moved online must leave time to cancel it."),
+            field="start",
+            code="inside_cutoff",
+        )
+
+
+def earliest_move(now: datetime) -> datetime:
+    """The earliest start a patient may move an appointment to: one they could still cancel or move."""
+    return now + Clinic.load().cancellation_cutoff
 
 
 def _check_cutoff(appointment: Appointment, now: datetime, message: str) -> None:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import booking, phone_verification
 from .availability import bookable_practitioners, clinic_timezone, nearest_free_slots
@@ -26,13 +26,14 @@ def home(request):
     )
 
 
-def _week_context(request, *, practitioner, visit_reason, ignore_appointment_id=None) -> dict:
+def _week_context(request, *, practitioner, visit_reason, ignore_appointment_id=None, not_before=None) -> dict:
     week = week_of_slots(
         practitioner=practitioner,
         visit_reason=visit_reason,
         asked_week=request.GET.get("week"),
         now=timezone.now(),
         ignore_appointment_id=ignore_appointment_id,
+        not_before=not_before,
     )
     return {"week": week, "days": week.days}
 
@@ -121,56 +122,93 @@ def book_details(request, practitioner_id: int, reason_id: int):
     return redirect(f"{reverse('manage', args=[result.appointment.manage_token])}?booked=1")
 
 
-def _manage_context(request, appointment: Appointment, **extra) -> dict:
+def _manage_context(request, appointment: Appointment, token: str, **extra) -> dict:
     return {
         "clinic": Clinic.load(),
         "appointment": appointment,
+        "token": token,
         "can_change": booking.patient_can_change(appointment, timezone.now()),
-        "manage_url": request.build_absolute_uri(reverse("manage", args=[appointment.manage_token])),
+        "manage_url": request.build_absolute_uri(reverse("manage", args=[token])),
         "just_booked": request.GET.get("booked") == "1",
         **extra,
     }
+
+
+def _book_again_url(appointment: Appointment) -> str:
+    """Where a patient who cancelled can book again: the practitioner's page (with the same visit reason if
+    it can still be booked online), else the clinic's home page."""
+    practitioner = bookable_practitioners().filter(pk=appointment.practitioner_id).first()
+    if practitioner is None:
+        return reverse("home")
+    url = reverse("practitioner", args=[practitioner.pk])
+    if any(reason.pk == appointment.visit_reason_id for reason in practitioner.bookable_reasons):
+        url += f"?reason={appointment.visit_reason_id}"
+    return url
 
 
 @never_cache
 @require_GET
 def manage(request, token: str):
     appointment = appointment_or_404(token)
-    return render(request, "clinic_instance/manage.html", _manage_context(request, appointment))
+    context = _manage_context(request, appointment, token)
+    if appointment.status == Appointment.Status.CANCELLED:
+        context["book_again_url"] = _book_again_url(appointment)
+    return render(request, "clinic_instance/manage.html", context)
+
+
+def _too_late(request, appointment: Appointment, token: str, message: str) -> HttpResponse:
+    context = _manage_context(request, appointment, token, error=message)
+    return render(request, "clinic_instance/manage.html", context, status=400)
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request, token: str):
+    """GET asks for confirmation; the confirmed POST cancels. Sent twice, it answers as the first time."""
     appointment = appointment_or_404(token)
+    cancelled = f"{reverse('manage', args=[token])}?cancelled=1"
+    if (
+        appointment.status == Appointment.Status.CANCELLED
+        and appointment.cancelled_by == Appointment.CancelledBy.PATIENT
+    ):
+        return redirect(cancelled)
+    if request.method == "GET":
+        if not booking.patient_can_change(appointment, timezone.now()):
+            return _too_late(
+                request,
+                appointment,
+                token,
+                _("It is too late to cancel this appointment online; please call the clinic."),
+            )
+        return render(request, "clinic_instance/cancel_confirm.html", _manage_context(request, appointment, token))
     try:
         booking.cancel_appointment(appointment=appointment, now=timezone.now())
     except booking.BookingError as error:
-        return render(
-            request,
-            "clinic_instance/manage.html",
-            _manage_context(request, appointment, error=error.message),
-            status=400,
-        )
-    return redirect(f"{reverse('manage', args=[token])}?cancelled=1")
+        appointment.refresh_from_db()
+        if appointment.status == Appointment.Status.CANCELLED and error.code == "not_booked":
+            return redirect(cancelled)  # the same form sent twice at once: the other request cancelled it
+        return _too_late(request, appointment, token, error.message)
+    return redirect(cancelled)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def move(request, token: str):
+    """The week of times the appointment may move to (none inside the cancellation cutoff); choosing one
+    (GET ?start=) asks for confirmation; the confirmed POST moves it."""
     appointment = appointment_or_404(token)
-    context = _manage_context(request, appointment)
+    context = _manage_context(request, appointment, token)
     if not context["can_change"]:
-        context["error"] = _("This appointment can no longer be moved online; please call the clinic.")
-        return render(request, "clinic_instance/manage.html", context, status=400)
+        return _too_late(
+            request, appointment, token, _("This appointment can no longer be moved online; please call the clinic.")
+        )
+    now = timezone.now()
     status = 200
     if request.method == "POST":
         form = SlotForm(request.POST)
         if form.is_valid():
             try:
-                booking.reschedule_appointment(
-                    appointment=appointment, start=form.cleaned_data["start"], now=timezone.now()
-                )
+                booking.reschedule_appointment(appointment=appointment, start=form.cleaned_data["start"], now=now)
             except booking.BookingError as error:
                 context["error"], status = error.message, (409 if isinstance(error, booking.SlotTaken) else 400)
             except booking.AgendaBusy:
@@ -179,13 +217,27 @@ def move(request, token: str):
                 return redirect(f"{reverse('manage', args=[token])}?moved=1")
         else:
             context["error"], status = _("Choose a slot."), 400
+    elif "start" in request.GET:
+        form = SlotForm(request.GET)
+        if not form.is_valid():
+            context["error"], status = _("Choose a slot."), 400
+        else:
+            try:
+                booking.check_move_time(form.cleaned_data["start"], now)
+            except booking.BookingError as error:
+                context["error"], status = error.message, 400
+            else:
+                context["new_start"] = form.cleaned_data["start"]
+                return render(request, "clinic_instance/move_confirm.html", context)
     context.update(
         _week_context(
             request,
             practitioner=appointment.practitioner,
             visit_reason=appointment.visit_reason,
             ignore_appointment_id=appointment.pk,
-        )
+            not_before=booking.earliest_move(now),
+        ),
+        earliest_move=booking.earliest_move(now),
     )
     return render(request, "clinic_instance/move.html", context, status=status)
 

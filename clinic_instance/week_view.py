@@ -43,14 +43,18 @@ def week_of_slots(
     asked_week: str | None,
     now: datetime,
     ignore_appointment_id: int | None = None,
+    not_before: datetime | None = None,
 ) -> WeekPage:
-    """The asked week's free slots; with no week asked, the first week that has one."""
+    """The asked week's free slots; with no week asked, the first week that has one.
+
+    A move passes `not_before` (booking.earliest_move): earlier slots are not shown at all.
+    """
     tz = clinic_timezone()
     today = now.astimezone(tz).date()
     monday = parse_week(asked_week, today)
 
     def slots_of(week: date) -> list[Interval]:
-        return available_slots(
+        slots = available_slots(
             practitioner=practitioner,
             visit_reason=visit_reason,
             day_from=week,
@@ -58,11 +62,14 @@ def week_of_slots(
             now=now,
             ignore_appointment_id=ignore_appointment_id,
         )
+        return [slot for slot in slots if not_before is None or slot.start >= not_before]
 
     slots = slots_of(monday)
     next_free = None
     if not slots:
-        found = first_free_slot(practitioner=practitioner, visit_reason=visit_reason, now=now, after=monday)
+        found = first_free_slot(
+            practitioner=practitioner, visit_reason=visit_reason, now=now, after=monday, not_before=not_before
+        )
         if found is not None and not asked_week:
             monday = week_start(found.start.astimezone(tz).date())
             slots = slots_of(monday)

@@ -1,4 +1,4 @@
-"""A patient books, cancels and moves an appointment in a real browser (Chromium through Playwright).
+"""A patient books, cancels (and books again) and moves (after confirming) an appointment in a real browser (Chromium through Playwright).
 
 The live server runs in a thread beside the test, on the real PostgreSQL; the clinic is
 built with tests/factories.py (see the `agenda` fixture in conftest.py) and time is real.
@@ -116,6 +116,12 @@ def test_a_patient_cancels_from_the_manage_link(page, live_server, agenda):
     page.goto(manage_url(live_server, appointment))
     expect(page.locator("dd.status")).to_have_text("booked")
     page.get_by_role("button", name="Cancel the appointment").click()
+    # One confirmation step, and "Back" changes nothing.
+    expect(page.locator("p.confirm-question")).to_contain_text("Cancel your appointment of")
+    page.get_by_role("link", name="Back").click()
+    expect(page.locator("dd.status")).to_have_text("booked")
+    page.get_by_role("button", name="Cancel the appointment").click()
+    page.get_by_role("button", name="Yes, cancel it").click()
 
     expect(page.get_by_role("status")).to_have_text("Your appointment is cancelled.")
     expect(page.locator("dd.status")).to_have_text("cancelled")
@@ -123,6 +129,15 @@ def test_a_patient_cancels_from_the_manage_link(page, live_server, agenda):
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
     assert appointment.cancelled_by == Appointment.CancelledBy.PATIENT
+
+    # The page offers to book again, with the same practitioner and visit reason.
+    page.get_by_role("link", name="Book another appointment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dr Alice Durand")
+    page.locator("a.slot").first.click()
+    fill_details(page)
+    confirm(page)
+    again = expect_booked(page)
+    assert again.pk != appointment.pk and again.visit_reason == agenda.reason
 
 
 def test_a_patient_moves_the_appointment_to_another_slot(page, live_server, agenda):
@@ -136,7 +151,18 @@ def test_a_patient_moves_the_appointment_to_another_slot(page, live_server, agen
     expect(other_slot).to_be_visible()
     new_start = datetime.fromisoformat(other_slot.get_attribute("value"))
     assert new_start != old_start
+    # No time inside the clinic's cutoff is offered: the patient could not change it again.
+    first_offered = datetime.fromisoformat(page.locator("button.slot").first.get_attribute("value"))
+    assert first_offered >= timezone.now() + agenda.clinic.cancellation_cutoff
     other_slot.click()
+
+    # Choosing a time only asks; the appointment moves once confirmed.
+    expect(page.locator("p.confirm-question")).to_contain_text(
+        f"Move your appointment from {old_start:%A} {old_start.day} {old_start:%B %Y, %H:%M} to"
+    )
+    appointment.refresh_from_db()
+    assert appointment.start == old_start
+    page.get_by_role("button", name="Confirm the move").click()
 
     expect(page.get_by_role("status")).to_have_text("Your appointment has been moved.")
     expect(page.locator("dd.when")).to_contain_text(f"{new_start:%H:%M}")
