@@ -11,7 +11,7 @@ time, outside the usual hours after ticking a box; never in the past.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -71,17 +71,22 @@ def book(request: HttpRequest) -> HttpResponse:
 
 
 def _data_from_address(request: HttpRequest, practitioners) -> dict:
-    """What the agenda's link (?practitioner=<id>&start=<iso>) or a patient's page (?patient=<id>) preset."""
+    """What the agenda's links (?practitioner=<id>&start=<iso> or &day=<date>) or a patient's page (?patient=<id>)
+    preset."""
     params = request.GET
     practitioner = practitioners.first()
     if params.get("practitioner"):
         if not params["practitioner"].isdigit():
             raise Http404
         practitioner = practitioner_for(request.user, int(params["practitioner"]))
+    try:  # the agenda's "Book an appointment" link (?practitioner=<id>&day=<date>)
+        day = date.fromisoformat(params.get("day", "")[:10]).isoformat()
+    except ValueError:
+        day = timezone.localdate().isoformat()
     data = {
         "practitioner": practitioner.pk if practitioner else "",
         "visit_reason": params.get("visit_reason", ""),
-        "day": timezone.localdate().isoformat(),
+        "day": day,
         "time": "",
         "q": params.get("q", "")[:QUERY_MAX_LENGTH],
         "patient": params.get("patient", ""),
@@ -150,8 +155,10 @@ def _book(request: HttpRequest, form: BookingForm, state: PageState) -> HttpResp
         form.add_error(None, _("The agenda is busy right now; please try again."))
         return _render(request, form, state, status=503)
     except BookingError as error:
-        state.outside_hours = state.outside_hours or error.code == "outside_hours"
-        form.add_error(FIELD_OF_ERROR.get(error.field or ""), error.message)
+        if error.code == "outside_hours":
+            state.outside_hours = True  # its warning box says so, with the box to tick: not said twice
+        else:
+            form.add_error(FIELD_OF_ERROR.get(error.field or ""), error.message)
         return _render(request, form, state, status=409 if isinstance(error, SlotTaken) else 400)
     appointment = result.appointment
     if result.patient_created:
@@ -183,7 +190,7 @@ def _render(
             "chosen_patient": form.data.get("patient", ""),
             "extra_chosen": state.chosen if state.chosen and state.chosen.pk not in found else None,
         },
-        section="agenda",
+        section="book",
         status=status,
     )
 

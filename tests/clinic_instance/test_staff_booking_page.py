@@ -201,3 +201,18 @@ def test_a_patient_opened_on_the_booking_page_by_id_is_a_read(desk, alice, lefev
     assert "+33611111111" in page
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.patient_id, entry.detail) == ("view", lefevre.pk, "booking")
+
+
+def test_the_out_of_hours_warning_is_said_once_and_the_menu_marks_the_book_page(desk, alice, consultation, lefevre):
+    response = desk.post(BOOK, form(alice, consultation, time="19:00", patient=lefevre.pk, action="book"))
+    page = response.content.decode()
+    assert page.count("outside the practitioner") == 1
+    assert '<a href="/workspace/book/" aria-current="page">Book an appointment</a>' in page
+    assert '<a href="/workspace/agenda/" aria-current="page">' not in page
+
+
+def test_the_agenda_links_to_booking_for_each_practitioner_and_day(desk, alice, consultation):
+    page = desk.get("/workspace/agenda/", {"date": "2027-03-04"}).content.decode()
+    assert f'href="/workspace/book/?practitioner={alice.pk}&amp;day=2027-03-04"' in page
+    booking_page = desk.get(BOOK, {"practitioner": alice.pk, "day": "2027-03-04"}).content.decode()
+    assert 'name="day" id="id_day" value="2027-03-04"' in booking_page
