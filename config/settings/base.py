@@ -31,7 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
-    "axes",
+    "config.apps.AxesConfig",  # "axes", named in the admin
 ]
 
 MIDDLEWARE = [

@@ -11,8 +11,8 @@ INSTALLED_APPS = [
     *INSTALLED_APPS,
     "django.contrib.postgres",  # trigram lookups of the workspace's patient search
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "config.apps.TotpConfig",  # django_otp.plugins.otp_totp, named in the admin
+    "config.apps.StaticConfig",  # django_otp.plugins.otp_static, named in the admin
     "clinic_instance",
 ]
 _AUTHENTICATION = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")

@@ -83,3 +83,15 @@ def test_the_staff_book_form_shows_long_visit_reasons_whole_at_desktop_width(
     page.screenshot(path=f"{SCREENSHOTS}/staff-book-1280.png", full_page=True)
     assert width >= needed, f"the visit reason list is {width}px wide, its longest choice {needed}px"
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_pages_load_their_icon_and_never_ask_for_a_missing_favicon(page: Page, live_server, agenda, secretary):
+    answers: dict[str, int] = {}
+    page.on("response", lambda response: answers.__setitem__(response.url, response.status))
+    page.goto(f"{live_server.url}/")
+    browser_sign_in(page, live_server, secretary)
+    page.goto(f"{live_server.url}/workspace/book/")
+    page.wait_for_load_state("networkidle")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(live_server.url + icon).status == 200
+    assert not [url for url, status in answers.items() if status == 404]
