@@ -146,7 +146,11 @@ class BookedAppointmentSerializer(serializers.ModelSerializer):
 
 
 class ManagedAppointmentSerializer(serializers.ModelSerializer):
-    """What the holder of a manage link may see: no patient data beyond a first name."""
+    """What the holder of a manage link may see: no patient data at all.
+
+    Not even the first name: the link may have been forwarded (to a relative, a colleague), and the patient who
+    booked knows their own name.
+    """
 
     start = LocalDateTimeField()
     end = LocalDateTimeField()
@@ -154,7 +158,6 @@ class ManagedAppointmentSerializer(serializers.ModelSerializer):
     practitioner_id = serializers.IntegerField()
     visit_reason = serializers.CharField(source="visit_reason.name")
     visit_reason_id = serializers.IntegerField()
-    patient_first_name = serializers.CharField(source="patient.first_name")
     can_change = serializers.SerializerMethodField()
 
     class Meta:
@@ -167,7 +170,6 @@ class ManagedAppointmentSerializer(serializers.ModelSerializer):
             "practitioner_id",
             "visit_reason",
             "visit_reason_id",
-            "patient_first_name",
             "can_change",
         ]
 
