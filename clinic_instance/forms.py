@@ -11,7 +11,7 @@ from .patient_details import (
     NAME_MAX_LENGTH,
     PatientDetails,
     clean_name,
-    normalize_phone,
+    normalize_mobile_phone,
     validate_birth_date,
 )
 
@@ -61,7 +61,7 @@ class PatientFieldsForm(forms.Form):
         return value
 
     def clean_phone(self):
-        return normalize_phone(self.cleaned_data["phone"])
+        return normalize_mobile_phone(self.cleaned_data["phone"])
 
     def patient_details(self) -> PatientDetails:
         data = self.cleaned_data

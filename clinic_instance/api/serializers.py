@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from ..availability import clinic_timezone
 from ..models import Appointment, Practitioner, VisitReason
-from ..patient_details import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, clean_name, normalize_phone, validate_birth_date
+from ..patient_details import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, clean_name, normalize_mobile_phone, validate_birth_date
 from ..slots import MAX_DAYS
 
 
@@ -104,7 +104,7 @@ class PatientInputSerializer(serializers.Serializer):
         return value
 
     def validate_phone(self, value):
-        return django_to_drf(normalize_phone, value)
+        return django_to_drf(normalize_mobile_phone, value)
 
 
 def django_to_drf(check: Callable[..., Any], *args: Any) -> Any:
