@@ -139,6 +139,7 @@ class RescheduleSerializer(serializers.Serializer):
 class BookedAppointmentSerializer(serializers.ModelSerializer):
     start = LocalDateTimeField()
     end = LocalDateTimeField()
+    manage_token = serializers.CharField(read_only=True, help_text="The key of the manage link; keep it")
 
     class Meta:
         model = Appointment
