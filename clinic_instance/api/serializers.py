@@ -1,6 +1,7 @@
 """Parse and render the public API's JSON. Rules live in booking.py and patient_details.py."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..availability import clinic_timezone
+from ..date_bounds import OUT_OF_BOUNDS, parse_moment, validate_within_bounds
 from ..models import Appointment, Practitioner, VisitReason
 from ..patient_details import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, clean_name, normalize_mobile_phone, validate_birth_date
 from ..slots import MAX_DAYS
@@ -36,14 +38,20 @@ class NextSlotSerializer(serializers.Serializer):
     booking_url = serializers.URLField()
 
 
+class BoundedDateField(serializers.DateField):
+    """A date between 1900 and 2100 (date_bounds says why): every date the API reads is one."""
+
+    default_validators = [validate_within_bounds]
+
+
 class DayRangeSerializer(serializers.Serializer):
     """`from` and `to`, local days included, MAX_DAYS at most."""
 
-    to = serializers.DateField()
+    to = BoundedDateField()
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField()  # a Python keyword, so declared here
+        fields["from"] = BoundedDateField()  # a Python keyword, so declared here
         return fields
 
     def validate(self, attrs):
@@ -63,6 +71,10 @@ class LocalDateTimeField(serializers.DateTimeField):
     """Renders in the clinic's zone with its offset; requires an offset on input."""
 
     def to_internal_value(self, value):
+        if isinstance(value, str):  # bounded before DRF converts it to UTC, which overflows near year 9999
+            naive = parse_moment(value.replace("Z", "+00:00"))
+            if naive is None and _looks_like_a_moment(value):
+                raise serializers.ValidationError(OUT_OF_BOUNDS)
         moment = super().to_internal_value(value)
         if isinstance(value, str) and not _has_offset(value):
             raise serializers.ValidationError(_("Give the time with its UTC offset, e.g. 2026-03-02T09:00:00+01:00."))
@@ -70,6 +82,15 @@ class LocalDateTimeField(serializers.DateTimeField):
 
     def to_representation(self, value):
         return value.astimezone(clinic_timezone()).isoformat()
+
+
+def _looks_like_a_moment(value: str) -> bool:
+    """Parsable as a date-time by Python but out of bounds (a malformed value gets DRF's own message)."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def _has_offset(value: str) -> bool:
@@ -89,7 +110,7 @@ class SlotListSerializer(serializers.Serializer):
 class PatientInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=NAME_MAX_LENGTH)
     last_name = serializers.CharField(max_length=NAME_MAX_LENGTH)
-    birth_date = serializers.DateField()
+    birth_date = BoundedDateField()
     phone = serializers.CharField(max_length=32)
     email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True, default="")
 
