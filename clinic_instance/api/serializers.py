@@ -12,7 +12,14 @@ from rest_framework import serializers
 from ..availability import clinic_timezone
 from ..date_bounds import OUT_OF_BOUNDS, parse_moment, validate_within_bounds
 from ..models import Appointment, Practitioner, VisitReason
-from ..patient_details import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, clean_name, normalize_mobile_phone, validate_birth_date
+from ..patient_details import (
+    EMAIL_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    clean_name,
+    normalize_mobile_phone,
+    normalize_phone,
+    validate_birth_date,
+)
 from ..slots import MAX_DAYS
 
 
@@ -126,6 +133,13 @@ class PatientInputSerializer(serializers.Serializer):
 
     def validate_phone(self, value):
         return django_to_drf(normalize_mobile_phone, value)
+
+
+class StaffPatientInputSerializer(PatientInputSerializer):
+    """A new patient recorded by staff: a landline is accepted (the clinic calls it; no SMS will reach it)."""
+
+    def validate_phone(self, value):
+        return django_to_drf(normalize_phone, value)
 
 
 def django_to_drf(check: Callable[..., Any], *args: Any) -> Any:
