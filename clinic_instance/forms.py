@@ -1,17 +1,16 @@
 """Forms of the patient pages; the rules themselves live in patient_details.py."""
 
-from datetime import datetime
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .date_bounds import BoundedDateField, parse_moment
 from .patient_details import (
     EMAIL_MAX_LENGTH,
     NAME_MAX_LENGTH,
     PatientDetails,
     clean_name,
-    normalize_phone,
+    normalize_mobile_phone,
     validate_birth_date,
 )
 
@@ -26,11 +25,8 @@ class SlotChoiceField(forms.Field):
             return None
         if not isinstance(value, str) or len(value) > self.max_raw_length:
             raise forms.ValidationError(_("Choose a slot."))
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise forms.ValidationError(_("Choose a slot.")) from None
-        if timezone.is_naive(moment):
+        moment = parse_moment(value)
+        if moment is None or timezone.is_naive(moment):
             raise forms.ValidationError(_("Choose a slot."))
         return moment
 
@@ -40,7 +36,7 @@ class PatientFieldsForm(forms.Form):
 
     first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX_LENGTH)
     last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX_LENGTH)
-    birth_date = forms.DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = BoundedDateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
     phone = forms.CharField(
         label=_("Mobile phone"),
         max_length=32,
@@ -61,7 +57,7 @@ class PatientFieldsForm(forms.Form):
         return value
 
     def clean_phone(self):
-        return normalize_phone(self.cleaned_data["phone"])
+        return normalize_mobile_phone(self.cleaned_data["phone"])
 
     def patient_details(self) -> PatientDetails:
         data = self.cleaned_data

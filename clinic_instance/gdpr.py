@@ -23,7 +23,7 @@ from django.utils import timezone
 from . import audit, patient_messages, phone_verification
 from .availability import clinic_timezone
 from .models import Appointment, AuditEntry, Clinic, Patient, WaitlistEntry
-from .models.appointments import new_manage_token
+from .models.appointments import new_manage_link_id
 
 EXPORT_FORMAT = "openrdv-patient-export/1"
 # The model requires a name and a birth date; an erased record holds these placeholders.
@@ -126,9 +126,10 @@ def erase_patient(patient: Patient, *, now: datetime, request: HttpRequest | Non
             staff_note="", cancellation_reason="", idempotency_key=None, request_fingerprint="", updated_at=now
         )
         rotated = [
-            Appointment(pk=pk, manage_token=new_manage_token()) for pk in appointments.values_list("pk", flat=True)
+            Appointment(pk=pk, manage_link_id=new_manage_link_id(), legacy_token_digest=None)
+            for pk in appointments.values_list("pk", flat=True)
         ]
-        Appointment.objects.bulk_update(rotated, ["manage_token"], batch_size=500)
+        Appointment.objects.bulk_update(rotated, ["manage_link_id", "legacy_token_digest"], batch_size=500)
         patient_messages.forget_patient_messages(patient)
         WaitlistEntry.objects.filter(patient=patient).delete()  # and its offers
         patient.first_name = patient.last_name = ERASED_NAME

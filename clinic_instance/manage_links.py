@@ -1,8 +1,15 @@
-"""A patient's manage link: its token in URLs, and the appointment behind it."""
+"""A patient's manage link: its token in URLs, and the appointment behind it.
 
-from django.shortcuts import get_object_or_404
+The token is never stored (models.appointments.manage_token_for says why and how it is derived).
+"""
+
+import hmac
+
+from django.conf import settings
+from django.http import Http404
 
 from .models import Appointment
+from .models.appointments import MANAGE_LINK_ID_LENGTH, MANAGE_MAC_LENGTH, legacy_token_digest, manage_mac
 
 
 class ManageTokenConverter:
@@ -18,7 +25,25 @@ class ManageTokenConverter:
 
 
 def appointment_or_404(token: str) -> Appointment:
-    """The same 404 for a wrong token as for a missing one: nothing leaks."""
-    return get_object_or_404(
-        Appointment.objects.select_related("practitioner", "visit_reason", "patient"), manage_token=token
-    )
+    """The appointment whose manage link holds `token`; the same 404 for a wrong token as for a missing one.
+
+    Looked up by the token's public half (its link id, a unique index) and then its MAC compared in constant
+    time under SECRET_KEY and each of SECRET_KEY_FALLBACKS; a link made before tokens were derived is found by
+    the SHA-256 digest of the whole token. Neither lookup compares a secret in the database.
+    """
+    appointments = Appointment.objects.select_related("practitioner", "visit_reason", "patient")
+    if len(token) == MANAGE_LINK_ID_LENGTH + MANAGE_MAC_LENGTH:
+        link_id, mac = token[:MANAGE_LINK_ID_LENGTH], token[MANAGE_LINK_ID_LENGTH:]
+        appointment = appointments.filter(manage_link_id=link_id).first()
+        if appointment is not None and _mac_matches(link_id, mac):
+            return appointment
+    appointment = appointments.filter(legacy_token_digest=legacy_token_digest(token)).first()
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _mac_matches(link_id: str, mac: str) -> bool:
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    matches = [hmac.compare_digest(manage_mac(link_id, key), mac) for key in keys]  # every key, whatever the first
+    return any(matches)

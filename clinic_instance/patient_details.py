@@ -7,6 +7,8 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .sms.numbers import RECEIVES_SMS
+
 NAME_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 254
 OLDEST_AGE_YEARS = 130
@@ -30,6 +32,20 @@ def normalize_phone(raw: str, region: str = "FR") -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_("Enter a valid phone number, e.g. 06 12 34 56 78 or +33 6 12 34 56 78."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_mobile_phone(raw: str, region: str = "FR") -> str:
+    """normalize_phone, refusing a number that cannot receive a text (a landline, a premium-rate number).
+
+    For what patients type: their confirmation, reminders and codes go by SMS. A valid foreign mobile is
+    accepted here; whether an SMS may go to its country is sms.numbers.check_destination's decision (settings'
+    SMS_ALLOWED_REGIONS). Staff forms keep normalize_phone: a secretary may record the landline of a patient who
+    has no mobile, since the clinic calls it.
+    """
+    phone = normalize_phone(raw, region)
+    if phonenumbers.number_type(phonenumbers.parse(phone)) not in RECEIVES_SMS:
+        raise ValidationError(_("Enter a mobile phone number: SMS cannot be sent to a landline."))
+    return phone
 
 
 def validate_birth_date(value: date, today: date) -> None:

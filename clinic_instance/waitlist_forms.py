@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from .date_bounds import BoundedDateField
 from .forms import PatientFieldsForm
 from .models import Clinic
 from .models.waitlist import weekday_mask
@@ -32,7 +33,7 @@ class WaitlistForm(PatientFieldsForm):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text=_("The latest start time that suits you."),
     )
-    until = forms.DateField(
+    until = BoundedDateField(
         label=_("Waiting until"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("After this date you leave the list."),

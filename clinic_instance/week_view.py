@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .availability import available_slots, clinic_timezone, first_free_slot
+from .date_bounds import parse_day
 from .models import Practitioner, VisitReason
 from .slots import Interval
 
@@ -29,10 +30,7 @@ def week_start(day: date) -> date:
 
 def parse_week(raw: str | None, today: date) -> date:
     """The Monday of the week asked for in the query string, never before this week."""
-    try:
-        asked = date.fromisoformat(raw) if raw else today
-    except ValueError:
-        asked = today
+    asked = parse_day(raw) or today  # a malformed or out-of-bounds week is this week
     return week_start(max(asked, today))
 
 

@@ -63,3 +63,21 @@ def string_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def region_codes(name: str, default: list[str]) -> frozenset[str]:
+    """Comma-separated ISO 3166 region codes as the phonenumbers library knows them (FR, GP, ...).
+
+    Upper case only: a lower-case or unknown code stops the start-up rather than silently allowing nothing.
+    """
+    import phonenumbers  # here, not at the top: only the clinic role parses region codes
+
+    codes = string_list(name, default)
+    unknown = [code for code in codes if code not in phonenumbers.SUPPORTED_REGIONS]
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{name}: {', '.join(map(repr, unknown))} is not an ISO 3166 region code (upper case, e.g. FR,GP,RE)."
+        )
+    if not codes:
+        raise ImproperlyConfigured(f"{name} is empty: no SMS could be sent; list at least one region, e.g. FR.")
+    return frozenset(codes)

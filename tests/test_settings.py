@@ -112,3 +112,14 @@ def test_the_clinic_role_alone_has_the_lookups_of_its_patient_search(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "% durand" in done.stdout and "%>" in done.stdout  # pg_trgm's similarity operators
+
+
+def test_former_secret_keys_are_read_for_a_rotation():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)",
+        env_vars=production_env(SECRET_KEY_FALLBACKS="old-key-one,old-key-two"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "['old-key-one', 'old-key-two']" in result.stdout

@@ -1,6 +1,7 @@
 """Parse and render the public API's JSON. Rules live in booking.py and patient_details.py."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -9,8 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..availability import clinic_timezone
+from ..date_bounds import OUT_OF_BOUNDS, parse_moment, validate_within_bounds
 from ..models import Appointment, Practitioner, VisitReason
-from ..patient_details import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, clean_name, normalize_phone, validate_birth_date
+from ..patient_details import (
+    EMAIL_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    clean_name,
+    normalize_mobile_phone,
+    normalize_phone,
+    validate_birth_date,
+)
 from ..slots import MAX_DAYS
 
 
@@ -36,14 +45,20 @@ class NextSlotSerializer(serializers.Serializer):
     booking_url = serializers.URLField()
 
 
+class BoundedDateField(serializers.DateField):
+    """A date between 1900 and 2100 (date_bounds says why): every date the API reads is one."""
+
+    default_validators = [validate_within_bounds]
+
+
 class DayRangeSerializer(serializers.Serializer):
     """`from` and `to`, local days included, MAX_DAYS at most."""
 
-    to = serializers.DateField()
+    to = BoundedDateField()
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField()  # a Python keyword, so declared here
+        fields["from"] = BoundedDateField()  # a Python keyword, so declared here
         return fields
 
     def validate(self, attrs):
@@ -63,6 +78,10 @@ class LocalDateTimeField(serializers.DateTimeField):
     """Renders in the clinic's zone with its offset; requires an offset on input."""
 
     def to_internal_value(self, value):
+        if isinstance(value, str):  # bounded before DRF converts it to UTC, which overflows near year 9999
+            naive = parse_moment(value.replace("Z", "+00:00"))
+            if naive is None and _looks_like_a_moment(value):
+                raise serializers.ValidationError(OUT_OF_BOUNDS)
         moment = super().to_internal_value(value)
         if isinstance(value, str) and not _has_offset(value):
             raise serializers.ValidationError(_("Give the time with its UTC offset, e.g. 2026-03-02T09:00:00+01:00."))
@@ -70,6 +89,15 @@ class LocalDateTimeField(serializers.DateTimeField):
 
     def to_representation(self, value):
         return value.astimezone(clinic_timezone()).isoformat()
+
+
+def _looks_like_a_moment(value: str) -> bool:
+    """Parsable as a date-time by Python but out of bounds (a malformed value gets DRF's own message)."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def _has_offset(value: str) -> bool:
@@ -89,7 +117,7 @@ class SlotListSerializer(serializers.Serializer):
 class PatientInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=NAME_MAX_LENGTH)
     last_name = serializers.CharField(max_length=NAME_MAX_LENGTH)
-    birth_date = serializers.DateField()
+    birth_date = BoundedDateField()
     phone = serializers.CharField(max_length=32)
     email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True, default="")
 
@@ -102,6 +130,13 @@ class PatientInputSerializer(serializers.Serializer):
     def validate_birth_date(self, value):
         django_to_drf(validate_birth_date, value, timezone.localdate())
         return value
+
+    def validate_phone(self, value):
+        return django_to_drf(normalize_mobile_phone, value)
+
+
+class StaffPatientInputSerializer(PatientInputSerializer):
+    """A new patient recorded by staff: a landline is accepted (the clinic calls it; no SMS will reach it)."""
 
     def validate_phone(self, value):
         return django_to_drf(normalize_phone, value)
@@ -139,6 +174,7 @@ class RescheduleSerializer(serializers.Serializer):
 class BookedAppointmentSerializer(serializers.ModelSerializer):
     start = LocalDateTimeField()
     end = LocalDateTimeField()
+    manage_token = serializers.CharField(read_only=True, help_text="The key of the manage link; keep it")
 
     class Meta:
         model = Appointment
@@ -146,7 +182,11 @@ class BookedAppointmentSerializer(serializers.ModelSerializer):
 
 
 class ManagedAppointmentSerializer(serializers.ModelSerializer):
-    """What the holder of a manage link may see: no patient data beyond a first name."""
+    """What the holder of a manage link may see: no patient data at all.
+
+    Not even the first name: the link may have been forwarded (to a relative, a colleague), and the patient who
+    booked knows their own name.
+    """
 
     start = LocalDateTimeField()
     end = LocalDateTimeField()
@@ -154,7 +194,6 @@ class ManagedAppointmentSerializer(serializers.ModelSerializer):
     practitioner_id = serializers.IntegerField()
     visit_reason = serializers.CharField(source="visit_reason.name")
     visit_reason_id = serializers.IntegerField()
-    patient_first_name = serializers.CharField(source="patient.first_name")
     can_change = serializers.SerializerMethodField()
 
     class Meta:
@@ -167,7 +206,6 @@ class ManagedAppointmentSerializer(serializers.ModelSerializer):
             "practitioner_id",
             "visit_reason",
             "visit_reason_id",
-            "patient_first_name",
             "can_change",
         ]
 

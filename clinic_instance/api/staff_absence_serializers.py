@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from ..absences import AbsenceError, check_absence
 from ..models import Appointment, Patient, ScheduleException
-from .serializers import LocalDateTimeField
+from .serializers import BoundedDateField, LocalDateTimeField
 
 MAX_SEEN = 500  # as the page's preview (schedule_forms.MAX_PREVIEWED)
 
@@ -60,11 +60,11 @@ class AbsenceCreatedSerializer(AbsenceDetailSerializer):
 
 class AbsenceQuerySerializer(serializers.Serializer):
     practitioner = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
-    to = serializers.DateField(required=False, help_text="Last local day (included)")
+    to = BoundedDateField(required=False, help_text="Last local day (included)")
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False)  # a Python keyword, so declared here
+        fields["from"] = BoundedDateField(required=False)  # a Python keyword, so declared here
         return fields
 
     def validate(self, attrs):

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from ..patient_details import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
+from .serializers import BoundedDateField
 
 
 class PatientContactSerializer(serializers.Serializer):
@@ -10,7 +11,7 @@ class PatientContactSerializer(serializers.Serializer):
 
     first_name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False)
     last_name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False)
-    birth_date = serializers.DateField(required=False)
+    birth_date = BoundedDateField(required=False)
     phone = serializers.CharField(max_length=32, required=False, help_text="National or E.164; saved as E.164.")
     email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True)
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from ..models import VisitReason, WeeklyRange
 from ..workspace.schedule_forms import WeeklyRangeFormSet
+from .serializers import BoundedDateField
 
 MAX_RANGES = WeeklyRangeFormSet.max_num
 
@@ -30,8 +31,8 @@ class WeeklyRangeSerializer(serializers.ModelSerializer):
         max_length=100,
         help_text="Empty: all of the practitioner's visit reasons.",
     )
-    valid_from = serializers.DateField(required=False, allow_null=True, default=None)
-    valid_until = serializers.DateField(required=False, allow_null=True, default=None, help_text="Inclusive.")
+    valid_from = BoundedDateField(required=False, allow_null=True, default=None)
+    valid_until = BoundedDateField(required=False, allow_null=True, default=None, help_text="Inclusive.")
 
     class Meta:
         model = WeeklyRange

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from ..models import Appointment, Patient, Practitioner, StaffMember, VisitReason
 from ..staff_booking import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
-from .serializers import DayRangeSerializer, LocalDateTimeField, PatientInputSerializer
+from .serializers import DayRangeSerializer, LocalDateTimeField, StaffPatientInputSerializer
 
 
 class StaffVisitReasonSerializer(serializers.ModelSerializer):
@@ -75,7 +75,7 @@ class PhoneBookingSerializer(serializers.Serializer):
     visit_reason = serializers.IntegerField(min_value=1)
     start = LocalDateTimeField()
     patient = serializers.IntegerField(min_value=1, required=False)
-    new_patient = PatientInputSerializer(required=False)
+    new_patient = StaffPatientInputSerializer(required=False)
     force = serializers.BooleanField(default=False, help_text="Book outside the usual hours.")
     create_anyway = serializers.BooleanField(
         default=False, help_text="Create the new patient even though likely duplicates exist."

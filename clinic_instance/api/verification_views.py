@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from .. import phone_verification
 from ..audit import client_address
 from ..models import PhoneVerification
-from ..patient_details import normalize_phone
+from ..patient_details import normalize_mobile_phone
 from ..patient_messages import current_language
 from .serializers import ErrorSerializer, LocalDateTimeField, django_to_drf
 
@@ -19,7 +19,7 @@ class CodeRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32)
 
     def validate_phone(self, value):
-        return django_to_drf(normalize_phone, value)
+        return django_to_drf(normalize_mobile_phone, value)
 
 
 class IssuedCodeSerializer(serializers.Serializer):

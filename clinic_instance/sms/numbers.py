@@ -1,4 +1,4 @@
-"""Which numbers may receive our SMS: French mobiles, at home and overseas.
+"""Which numbers may receive our SMS: mobiles in the regions of settings.SMS_ALLOWED_REGIONS.
 
 Every backend checks the destination before sending (base.BaseSmsBackend.send):
 a text to a premium-rate or foreign number costs the clinic money and is the
@@ -6,14 +6,10 @@ usual shape of SMS-pumping fraud, and landlines cannot receive SMS in France.
 """
 
 import phonenumbers
+from django.conf import settings
 from phonenumbers import PhoneNumberType
 
 from .errors import PermanentSmsError
-
-ALLOWED_REGIONS = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF"})
-"""France and its overseas departments and territories (ISO 3166 codes as phonenumbers names them):
-Guadeloupe, Martinique, French Guiana, Réunion, Mayotte, Saint-Pierre-and-Miquelon,
-Saint-Barthélemy, Saint-Martin, New Caledonia, French Polynesia, Wallis-and-Futuna."""
 
 RECEIVES_SMS = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 """Number types that can receive a text. Fixed lines, toll-free, shared-cost and premium-rate numbers cannot
@@ -21,7 +17,7 @@ RECEIVES_SMS = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_
 
 
 class RefusedDestination(PermanentSmsError):
-    """The number is malformed, outside ALLOWED_REGIONS, or of a type that cannot receive SMS."""
+    """The number is malformed, outside settings.SMS_ALLOWED_REGIONS, or of a type that cannot receive SMS."""
 
 
 def check_destination(phone: str) -> None:
@@ -38,7 +34,7 @@ def check_destination(phone: str) -> None:
     if not phonenumbers.is_valid_number(number):
         raise RefusedDestination("not a valid number")
     region = phonenumbers.region_code_for_number(number)
-    if region not in ALLOWED_REGIONS:
+    if region not in settings.SMS_ALLOWED_REGIONS:  # read at each call: config/settings/clinic.py parses it
         raise RefusedDestination(f"destination region {region} is not allowed")
     kind = phonenumbers.number_type(number)
     if kind not in RECEIVES_SMS:

@@ -220,11 +220,10 @@ def _moment(raw: str | None, name: str) -> datetime:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise BadParameter(name, _("Enter a valid ISO 8601 date or date-time.")) from None
-    tz = clinic_timezone()
-    moment = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
-    if not EARLIEST <= moment.date() <= LATEST:
+    if not EARLIEST <= moment.date() <= LATEST:  # before the conversion, which overflows near year 9999
         raise BadParameter(name, _("Enter a date between 2000 and 2100."))
-    return moment
+    tz = clinic_timezone()
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
 
 
 @require_GET

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..availability import clinic_timezone, local_datetime
+from ..date_bounds import BoundedDateField
 from ..forms import SlotChoiceField
 from ..models import Appointment, Practitioner, VisitReason
 from ..patient_details import (
@@ -29,7 +30,7 @@ class BookingForm(forms.Form):
 
     practitioner = forms.ModelChoiceField(Practitioner.objects.none(), label=_("Practitioner"))
     visit_reason = forms.ModelChoiceField(VisitReason.objects.none(), label=_("Visit reason"))
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = BoundedDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
     q = forms.CharField(
         label=_("Find the patient"),
@@ -41,7 +42,7 @@ class BookingForm(forms.Form):
     patient = forms.CharField(required=False, max_length=20)
     first_name = forms.CharField(label=_("First name"), required=False, max_length=NAME_MAX_LENGTH)
     last_name = forms.CharField(label=_("Last name"), required=False, max_length=NAME_MAX_LENGTH)
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = BoundedDateField(label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     phone = forms.CharField(
         label=_("Phone"), required=False, max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
     )
@@ -97,7 +98,7 @@ class MoveForm(forms.Form):
     """A new time (`start` with its offset, as the calendar sends it, or a day and a time) and practitioner."""
 
     start = SlotChoiceField(required=False)
-    day = forms.DateField(required=False, label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = BoundedDateField(required=False, label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(required=False, label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
     practitioner = forms.IntegerField(required=False, min_value=1, label=_("Practitioner"))
     force = forms.BooleanField(required=False, label=_("Move anyway outside the usual hours"))

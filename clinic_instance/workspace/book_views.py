@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import audit, staff_booking
 from ..availability import clinic_timezone
 from ..booking import AgendaBusy, BookingError, SlotTaken
+from ..date_bounds import parse_moment
 from ..models import AuditEntry, Patient, Practitioner, VisitReason
 from ..patient_search import QUERY_MAX_LENGTH, PatientMatch, likely_duplicates, search_patients
 from ..slots import Interval
@@ -91,11 +92,8 @@ def _data_from_address(request: HttpRequest, practitioners) -> dict:
         "q": params.get("q", "")[:QUERY_MAX_LENGTH],
         "patient": params.get("patient", ""),
     }
-    try:
-        # A "+01:00" offset typed unencoded in an address arrives as " 01:00".
-        start = datetime.fromisoformat(params.get("start", "")[:40].replace(" ", "+"))
-    except ValueError:
-        start = None
+    # A "+01:00" offset typed unencoded in an address arrives as " 01:00".
+    start = parse_moment(params.get("start", "")[:40].replace(" ", "+"))
     if start is not None and start.tzinfo is not None:
         local = start.astimezone(clinic_timezone())
         data.update(day=local.date().isoformat(), time=local.strftime("%H:%M"))

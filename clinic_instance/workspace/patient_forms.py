@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..availability import clinic_timezone, local_day_bounds
+from ..date_bounds import BoundedDateField
 from ..models import AuditEntry, Clinic
 from ..patient_details import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, clean_name, normalize_phone, validate_birth_date
 
@@ -39,7 +40,7 @@ class ContactForm(forms.Form):
 
     first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX_LENGTH)
     last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX_LENGTH)
-    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput())
+    birth_date = BoundedDateField(label=_("Birth date"), widget=DateInput())
     phone = forms.CharField(
         label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})
     )
@@ -77,8 +78,8 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     object_type = forms.ChoiceField(label=_("Object"), required=False)
     patient = forms.IntegerField(label=_("Patient id"), required=False, min_value=1, max_value=LARGEST_ID)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = BoundedDateField(label=_("From"), required=False, widget=DateInput())
+    date_to = BoundedDateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..absences import AbsenceError, check_absence
 from ..availability import clinic_timezone, local_datetime
+from ..date_bounds import BoundedDateField
 from ..models import Appointment, Practitioner, ScheduleException, VisitReason, WeeklyRange
 from ..schedule_editing import RangeRow, find_overlaps
 
@@ -19,11 +20,11 @@ MAX_PREVIEWED = 500  # ids carried from the preview to the confirmation
 class AbsenceForm(forms.Form):
     practitioner = forms.ModelChoiceField(label=_("Practitioner"), queryset=Practitioner.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=ScheduleException.Kind.choices)
-    start_date = forms.DateField(label=_("From (date)"), widget=DATE_INPUT)
+    start_date = BoundedDateField(label=_("From (date)"), widget=DATE_INPUT)
     start_time = forms.TimeField(
         label=_("From (time)"), required=False, widget=TIME_INPUT, help_text=_("Empty: from the start of the day.")
     )
-    end_date = forms.DateField(label=_("Until (date)"), widget=DATE_INPUT)
+    end_date = BoundedDateField(label=_("Until (date)"), widget=DATE_INPUT)
     end_time = forms.TimeField(
         label=_("Until (time)"), required=False, widget=TIME_INPUT, help_text=_("Empty: until the end of the day.")
     )

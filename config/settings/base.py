@@ -18,6 +18,9 @@ else:
     SECRET_KEY = env.string("SECRET_KEY")
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long.")
+# Former keys, still accepted for signatures and manage links while what they made is in use (e.g. links in
+# messages already sent) after SECRET_KEY is rotated.
+SECRET_KEY_FALLBACKS = env.string_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS", [])

@@ -49,6 +49,11 @@ SMS_BACKEND = env.string(
     else "clinic_instance.sms.twilio.SmsBackend",
 )
 SMS_FILE_PATH = env.string("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
+# Where SMS may go (sms/numbers.py check_destination): metropolitan France and the overseas departments
+# (Guadeloupe, Martinique, French Guiana, Réunion, Mayotte). The collectivités (PM, BL, MF, NC, PF, WF) are out
+# by default: their own numbering plans and operators cost more and are where SMS-pumping fraud goes; a clinic
+# there adds its code.
+SMS_ALLOWED_REGIONS = env.region_codes("SMS_ALLOWED_REGIONS", ["FR", "GP", "MQ", "GF", "RE", "YT"])
 TWILIO_ACCOUNT_SID = env.string("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env.string("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env.string("TWILIO_FROM_NUMBER", "")

@@ -14,6 +14,7 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from clinic_instance.availability import clinic_timezone
+from clinic_instance.manage_links import appointment_or_404
 from clinic_instance.models import Appointment, Patient
 from tests.factories import make_appointment
 
@@ -63,7 +64,7 @@ def expect_booked(page: Page) -> Appointment:
     """The confirmation page, and the appointment it is about."""
     expect(page.get_by_role("status")).to_have_text("Your appointment is booked.")
     token = re.search(r"/appointment/([^/]+)/", page.url).group(1)
-    return Appointment.objects.select_related("patient").get(manage_token=token)
+    return appointment_or_404(token)
 
 
 def manage_url(live_server, appointment: Appointment) -> str:

@@ -81,7 +81,7 @@ def test_erasure_anonymises_the_patient_and_keeps_the_appointments_for_statistic
     for pk, appointment in before.items():
         assert after[pk]["start"] == appointment.start and after[pk]["visit_reason_id"] == appointment.visit_reason_id
         assert after[pk]["idempotency_key"] is None and after[pk]["request_fingerprint"] == ""
-        assert after[pk]["manage_token"] != appointment.manage_token
+        assert after[pk]["manage_link_id"] != appointment.manage_link_id
     assert [a["status"] for a in sorted(appointments, key=lambda a: a["start"])] == ["cancelled", "done", "cancelled"]
     tomorrow = Appointment.objects.get(start=paris(2027, 3, 2, 9))
     assert tomorrow.cancelled_by == "clinic" and tomorrow.cancelled_at == now and tomorrow.updated_at == now

@@ -294,7 +294,8 @@ def test_a_slot_taken_after_the_code_keeps_the_verified_attempt(client, verifyin
 
 
 def test_the_page_says_when_no_code_can_be_sent(client, verifying, alice, consultation, now):
-    refused = client.post(details_url(alice, consultation), {**PAUL, "phone": "01 45 67 89 01", "start": START})
+    abroad = "+44 7400 123456"  # a mobile, accepted by the form, but outside SMS_ALLOWED_REGIONS
+    refused = client.post(details_url(alice, consultation), {**PAUL, "phone": abroad, "start": START})
     assert refused.status_code == 400 and "French mobile number" in refused.content.decode()
     for _ in range(3):
         client.post(details_url(alice, consultation), {**PAUL, "start": START})

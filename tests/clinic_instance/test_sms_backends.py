@@ -162,8 +162,8 @@ def test_twilio_is_never_asked_to_reach_a_premium_number(twilio):
 
 @pytest.mark.parametrize(
     "phone",
-    [MOBILE, "+262692123456", "+590690123456", "+687751234"],
-    ids=["France mobile", "Réunion mobile", "Guadeloupe mobile", "New Caledonia mobile"],
+    [MOBILE, "+262692123456", "+590690123456"],
+    ids=["France mobile", "Réunion mobile", "Guadeloupe mobile"],
 )
 def test_french_mobiles_at_home_and_overseas_are_accepted(phone):
     check_destination(phone)

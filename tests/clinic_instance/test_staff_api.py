@@ -276,3 +276,10 @@ def test_the_openapi_schema_describes_the_staff_api(client, db):
                  "/api/v1/staff/patients/", "/api/v1/staff/members/{member_id}/"):  # fmt: skip
         assert path in schema
     assert "staffSession" in schema
+
+
+def test_staff_may_book_a_new_patient_with_a_landline(api, alice, consultation):
+    # Patients must give a mobile (their SMS go there); staff may record the number the clinic calls.
+    new = {"first_name": "Jeanne", "last_name": "Fixe", "birth_date": "1940-02-03", "phone": "02 99 12 34 56"}
+    created = post(api, "appointments/", booking(alice, consultation, new_patient=new))
+    assert created.status_code == 201 and created.json()["patient"]["phone"] == "+33299123456"

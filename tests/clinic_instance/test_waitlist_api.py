@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from clinic_instance import booking, waitlist
+from clinic_instance.manage_links import appointment_or_404
 from clinic_instance.models import Appointment, OutgoingMessage, Patient, WaitlistEntry, WaitlistOffer
 from tests.factories import make_appointment, make_patient, make_practitioner, make_reason, paris, patient_json
 
@@ -267,7 +268,7 @@ def test_accepting_books_the_time_and_closes_the_offer(client, offer):
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) == {"start", "end", "status", "manage_token"}
-    appointment = Appointment.objects.get(manage_token=body["manage_token"])
+    appointment = appointment_or_404(body["manage_token"])
     assert (appointment.start, appointment.status, appointment.patient.first_name) == (TUESDAY_9, "booked", "Paul")
     offer.refresh_from_db()
     assert (offer.status, offer.appointment, offer.entry.status) == ("accepted", appointment, "booked")

@@ -281,3 +281,11 @@ def test_the_look_alikes_a_record_shows_are_reads_too(client, sarah, paul, now):
     assert sorted(AuditEntry.objects.values_list("patient_id", "detail")) == sorted(
         [(paul.pk, ""), (look_alike.pk, "search result")]
     )
+
+
+def test_staff_may_record_a_landline_for_a_patient_without_a_mobile(client, sarah, paul):
+    # Patients type a mobile (their SMS go there); a secretary may record the number the clinic can call.
+    response = client.post(f"/workspace/patients/{paul.pk}/edit/", contact(phone="02 99 12 34 56"))
+    assert response.status_code == 302
+    paul.refresh_from_db()
+    assert paul.phone == "+33299123456"
