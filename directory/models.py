@@ -256,7 +256,13 @@ class ProfileChange(models.Model):
 
 
 class ProfileReport(models.Model):
-    """'Report this profile': what is wrong, and nothing about who said so."""
+    """'Report this profile': what is wrong, and nothing about who said so.
+
+    While a report is open it keeps a keyed digest of the reporter's network
+    (directory/visitor_networks.py), never the address: one open report per
+    profile and network, a few reports per network an hour. Handling a report
+    forgets the digest.
+    """
 
     class Reason(models.TextChoices):
         WRONG = "wrong", _("wrong information")
@@ -269,11 +275,26 @@ class ProfileReport(models.Model):
     message = models.TextField(_("details"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("reported"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    reporter_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("profile report")
         verbose_name_plural = _("profile reports")
         ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["reporter_digest", "created_at"], name="report_reporter_recent"),
+            models.Index(fields=["profile"], condition=Q(resolved_at=None), name="report_open_by_profile"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "reporter_digest"],
+                condition=Q(resolved_at=None) & ~Q(reporter_digest=""),
+                name="report_one_open_per_reporter",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at=None) | Q(reporter_digest=""), name="report_handled_forgets_reporter"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} · {self.profile}"
