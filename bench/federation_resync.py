@@ -141,7 +141,7 @@ def run(temporary: Path, instances: int, profiles: int) -> int:
 
     from config.federation_node import key_store
     from directory.instance_feeds import pull_all
-    from directory.models import Instance, Profile
+    from directory.models import Instance, InstanceKey, Profile
 
     directory_keys = temporary / "directory-keys.json"
     directory_keys.write_text(json.dumps([key.to_document() for key in key_store().public_keys()]))
@@ -168,9 +168,13 @@ def run(temporary: Path, instances: int, profiles: int) -> int:
         rows = []
         for number in range(1, instances + 1):
             discovery = fetch_discovery(f"{base}/{number:04d}")
-            rows.append(Instance(base_url=discovery.base_url, name=discovery.name, status=Instance.Status.APPROVED,
-                                 keys=[key.to_document() for key in discovery.keys]))  # fmt: skip
-        Instance.objects.bulk_create(rows)
+            rows.append((Instance(base_url=discovery.base_url, name=discovery.name, status=Instance.Status.APPROVED),
+                         discovery.keys))  # fmt: skip
+        Instance.objects.bulk_create([instance for instance, _keys in rows])
+        InstanceKey.objects.bulk_create(
+            InstanceKey(instance=instance, key_id=key.key_id, document=key.to_document())
+            for instance, keys in rows for key in keys
+        )  # fmt: skip
         print(f"{instances:,} simulated instances ready and approved in {clock.perf_counter() - started:.1f} s")
         began = clock.perf_counter()
         reports = pull_all(now=timezone.now())

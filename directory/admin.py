@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import Instance, Profile, ProfileChange, ProfileReport, Specialty
+from .models import Instance, InstanceKey, Profile, ProfileChange, ProfileReport, Specialty
 
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -14,9 +14,22 @@ class SpecialtyAdmin(admin.ModelAdmin):
     search_fields = ["label", "synonyms", "code"]
 
 
+class InstanceKeyInline(admin.TabularInline):
+    """The keys an instance proved it holds: set by its registrations only."""
+
+    model = InstanceKey
+    fields = readonly_fields = ["key_id", "document"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Instance)
 class InstanceAdmin(admin.ModelAdmin):
     formfield_overrides = HTTPS_URLS
+    inlines = [InstanceKeyInline]
     list_display = ["name", "base_url", "status", "last_seen_at"]
     list_filter = ["status"]
     search_fields = ["name", "base_url"]

@@ -37,9 +37,12 @@ def discovery(request):
 def register_instance(request):
     """A clinic instance asks to publish here; 202 with its status (pending until a moderator approves)."""
     try:
-        registered = instance_registry.register(request)
+        registered = instance_registry.register(request, now=timezone.now())
     except instance_registry.RegistrationRefused as error:
-        return JsonResponse({"error": error.error, "detail": error.detail}, status=error.status)
+        response = JsonResponse({"error": error.error, "detail": error.detail}, status=error.status)
+        if error.retry_after:
+            response["Retry-After"] = str(error.retry_after)
+        return response
     except SignatureRejected as error:
         return refusal(error, peer=request.META.get("REMOTE_ADDR", "?"))
     instance = registered.instance
@@ -50,9 +53,14 @@ def register_instance(request):
 @require_http_methods(["PUT"])
 def receive_profile(request, ref: str):
     """A clinic instance publishes (or removes) one of its profiles: 204, or the reason of a refusal."""
-    signers = instance_registry.signing_keys()
+    signers = {}  # the key id's holder, found by verify_signed's lookup
+
+    def find_key(key_id: str):
+        signers[key_id] = instance_registry.signer_of(key_id)
+        return signers[key_id][1] if signers[key_id] else None
+
     try:
-        verified = verify_signed(request, lambda key_id: signers.get(key_id, (None, None))[1])
+        verified = verify_signed(request, find_key)
     except SignatureRejected as error:
         return refusal(error, peer=request.META.get("REMOTE_ADDR", "?"))
     instance = signers[verified.key_id][0]

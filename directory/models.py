@@ -52,8 +52,7 @@ class Instance(models.Model):
     status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PENDING)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
-    # Its public keys as its discovery document last gave them (federation/PROTOCOL.md §2).
-    keys = models.JSONField(_("public keys"), default=list, blank=True, editable=False)
+    # When its discovery document was last read (its keys are InstanceKey rows).
     keys_fetched_at = models.DateTimeField(_("keys fetched"), null=True, blank=True, editable=False)
     # Where its profile feed was last read up to (PROTOCOL.md §6), and when.
     feed_cursor = models.PositiveBigIntegerField(default=0, editable=False)
@@ -70,6 +69,48 @@ class Instance(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class InstanceKey(models.Model):
+    """A public key an instance proved it holds, with its validity as its discovery document gives it.
+
+    A key belongs to one instance (key ids name keys by their content, so a unique id is a unique key):
+    another server that lists it in its own discovery document cannot make the directory attribute
+    a signature by it to itself (federation/PROTOCOL.md §5).
+    """
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="public_keys")
+    key_id = models.CharField(_("key id"), max_length=64, unique=True)
+    document = models.JSONField(_("public key"))
+
+    class Meta:
+        verbose_name = _("instance key")
+        verbose_name_plural = _("instance keys")
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class RegistrationAttempt(models.Model):
+    """A registration that made this directory fetch a discovery document and has not proven itself yet.
+
+    Counted per network and per target host to cap how many hosts and ports one client can make the
+    directory connect to (instance_registry.check_attempt_limits); a successful registration deletes its
+    row, and rows older than an hour are dropped. The network is kept as a keyed digest only.
+    """
+
+    network_digest = models.CharField(max_length=64)
+    target_host = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["network_digest", "created_at"], name="registration_attempt_network"),
+            models.Index(fields=["target_host", "created_at"], name="registration_attempt_host"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_host} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Profile(models.Model):
@@ -215,7 +256,13 @@ class ProfileChange(models.Model):
 
 
 class ProfileReport(models.Model):
-    """'Report this profile': what is wrong, and nothing about who said so."""
+    """'Report this profile': what is wrong, and nothing about who said so.
+
+    While a report is open it keeps a keyed digest of the reporter's network
+    (directory/visitor_networks.py), never the address: one open report per
+    profile and network, a few reports per network an hour. Handling a report
+    forgets the digest.
+    """
 
     class Reason(models.TextChoices):
         WRONG = "wrong", _("wrong information")
@@ -228,11 +275,26 @@ class ProfileReport(models.Model):
     message = models.TextField(_("details"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("reported"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    reporter_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("profile report")
         verbose_name_plural = _("profile reports")
         ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["reporter_digest", "created_at"], name="report_reporter_recent"),
+            models.Index(fields=["profile"], condition=Q(resolved_at=None), name="report_open_by_profile"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "reporter_digest"],
+                condition=Q(resolved_at=None) & ~Q(reporter_digest=""),
+                name="report_one_open_per_reporter",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at=None) | Q(reporter_digest=""), name="report_handled_forgets_reporter"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} · {self.profile}"

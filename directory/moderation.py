@@ -4,14 +4,21 @@ Every decision reindexes the profile after the transaction commits, so that a
 search backend with its own index (Meilisearch) follows the database.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.core import signing
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from .models import Profile, ProfileChange, ProfileReport
 from .search import get_backend
+from .visitor_networks import network_digest
+
+REPORT_FORM_SALT = "directory.report-form"
+REPORT_TOKEN_MAX_AGE = timedelta(hours=2)  # time enough to write; a copied token soon stops working
+REPORT_WINDOW = timedelta(hours=1)
+REPORTS_PER_NETWORK = 5
 
 # What a practitioner may set on their profile; everything else is the directory's.
 EDITABLE_FIELDS = (
@@ -114,9 +121,55 @@ def set_profile_status(*, profile: Profile, status: str) -> Profile:
     return profile
 
 
-def report_profile(*, profile: Profile, reason: str, message: str) -> ProfileReport:
-    return ProfileReport.objects.create(profile=profile, reason=reason, message=message[:1000])
+class ReportRefused(ModerationError):
+    """A report not taken: `status` for the page (403 for the form's token, 429 past the limit)."""
+
+    def __init__(self, message: str, *, status: int):
+        super().__init__(message)
+        self.status = status
 
 
-def resolve_report(*, report: ProfileReport, now: datetime) -> None:
-    ProfileReport.objects.filter(pk=report.pk, resolved_at__isnull=True).update(resolved_at=now)
+def report_form_token(profile_id: int) -> str:
+    """The token the report page embeds: proof the form came from this site, for this profile, lately.
+
+    Anonymous visitors get no cookie, so Django's CSRF token cannot be used; another site cannot read
+    the page to copy this one.
+    """
+    return signing.TimestampSigner(salt=REPORT_FORM_SALT).sign(str(profile_id))
+
+
+@transaction.atomic
+def report_profile(
+    *, profile: Profile, token: str, reason: str, message: str, address: str, now: datetime
+) -> ProfileReport | None:
+    """Record a report, or None when this network's report on this profile is still open.
+
+    Raises ReportRefused for a missing, forged, expired or other profile's token, and past
+    REPORTS_PER_NETWORK reports from one network in REPORT_WINDOW.
+    """
+    try:
+        signed_for = signing.TimestampSigner(salt=REPORT_FORM_SALT).unsign(
+            token, max_age=REPORT_TOKEN_MAX_AGE.total_seconds()
+        )
+    except signing.BadSignature:  # SignatureExpired included
+        signed_for = None
+    if signed_for != str(profile.pk):
+        raise ReportRefused(
+            _("This form has expired or did not come from this page. Check your report and send it again."),
+            status=403,
+        )
+    digest = network_digest(address, purpose="report")
+    if connection.vendor == "postgresql":  # one report at a time per network: the count below holds
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"openrdv.report:{digest}"])
+    if ProfileReport.objects.filter(profile=profile, reporter_digest=digest, resolved_at=None).exists():
+        return None
+    recent = ProfileReport.objects.filter(reporter_digest=digest, created_at__gte=now - REPORT_WINDOW).count()
+    if recent >= REPORTS_PER_NETWORK:
+        raise ReportRefused(_("You have sent many reports lately. Please try again in an hour."), status=429)
+    return ProfileReport.objects.create(profile=profile, reason=reason, message=message[:1000], reporter_digest=digest)
+
+
+def resolve_reports(*, profile: Profile, now: datetime) -> int:
+    """Handle every open report of a profile at once; who reported them is forgotten."""
+    return ProfileReport.objects.filter(profile=profile, resolved_at=None).update(resolved_at=now, reporter_digest="")

@@ -2,6 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Max, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -10,6 +13,9 @@ from django.views.decorators.http import require_POST
 
 from . import federated_profiles, moderation
 from .models import Instance, Profile, ProfileChange, ProfileReport
+
+REPORTED_PER_PAGE = 25
+LATEST_REASONS = 3
 
 
 @staff_member_required
@@ -22,10 +28,33 @@ def queue(request):
             "changes": ProfileChange.objects.filter(status=ProfileChange.Status.PENDING).select_related(
                 "profile", "submitted_by"
             ),
-            "reports": ProfileReport.objects.filter(resolved_at__isnull=True).select_related("profile"),
+            "reported": reported_profiles(request.GET.get("page")),
             "instances": Instance.objects.filter(status=Instance.Status.PENDING).order_by("created_at"),
         },
     )
+
+
+def reported_profiles(page_number):
+    """A page of the profiles with open reports, most recently reported first: each with its count of open
+    reports and the latest few (a flood on one profile is one row; many profiles, many pages)."""
+    profiles = (
+        Profile.objects.filter(reports__isnull=False, reports__resolved_at=None)
+        .annotate(open_reports=Count("reports"), last_reported=Max("reports__created_at"))
+        .order_by("-last_reported", "pk")
+    )
+    page = Paginator(profiles, REPORTED_PER_PAGE).get_page(page_number)
+    latest = (
+        ProfileReport.objects.filter(profile__in=[profile.pk for profile in page], resolved_at=None)
+        .annotate(rank=Window(RowNumber(), partition_by=F("profile_id"), order_by=F("created_at").desc()))
+        .filter(rank__lte=LATEST_REASONS)
+        .order_by("profile_id", "-created_at")
+    )
+    by_profile = {}
+    for report in latest:
+        by_profile.setdefault(report.profile_id, []).append(report)
+    for profile in page:
+        profile.latest_reports = by_profile.get(profile.pk, [])
+    return page
 
 
 @staff_member_required
@@ -59,8 +88,10 @@ def set_status(request, profile_id: int, status: str):
 
 @staff_member_required
 @require_POST
-def resolve_report(request, report_id: int):
-    moderation.resolve_report(report=get_object_or_404(ProfileReport, pk=report_id), now=timezone.now())
+def resolve_reports(request, profile_id: int):
+    """Mark every open report of a profile as handled."""
+    moderation.resolve_reports(profile=get_object_or_404(Profile, pk=profile_id), now=timezone.now())
+    messages.success(request, _("Reports marked as handled."))
     return redirect("moderation")
 
 

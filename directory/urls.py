@@ -37,7 +37,11 @@ urlpatterns += i18n_patterns(
     path("moderation/", moderation_views.queue, name="moderation"),
     path("moderation/changes/<int:change_id>/<str:decision>/", moderation_views.decide_change, name="decide-change"),
     path("moderation/profiles/<int:profile_id>/<str:status>/", moderation_views.set_status, name="set-status"),
-    path("moderation/reports/<int:report_id>/resolve/", moderation_views.resolve_report, name="resolve-report"),
+    path(
+        "moderation/profiles/<int:profile_id>/reports/resolve/",
+        moderation_views.resolve_reports,
+        name="resolve-reports",
+    ),
     path(
         "moderation/instances/<int:instance_id>/<str:status>/",
         moderation_views.set_instance_status,

@@ -6,6 +6,7 @@ Anonymous visitors get no cookie and nothing about them is recorded.
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -105,17 +106,27 @@ def go(request, profile_id: int):
     return response
 
 
-@csrf_exempt  # anonymous and without privileges: a token would only cost the visitor a cookie
+@csrf_exempt  # anonymous visitors get no cookie: the form carries a signed token instead (moderation.py)
 @require_http_methods(["GET", "POST"])
 def report(request, profile_id: int):
-    """'Report this profile': what is wrong; nothing about who reports it is kept."""
+    """'Report this profile': what is wrong; of who reports it, only a digest while it is open."""
     found = get_object_or_404(Profile, pk=profile_id, status=Profile.Status.PUBLISHED)
     form = ReportForm(request.POST or None)
+    status = 400 if form.errors else 200
     if request.method == "POST" and form.is_valid():
-        moderation.report_profile(
-            profile=found, reason=form.cleaned_data["reason"], message=form.cleaned_data["message"]
-        )
-        return render(request, "directory/report_sent.html", {"profile": found})
-    return render(
-        request, "directory/report.html", {"profile": found, "form": form}, status=400 if form.errors else 200
-    )
+        try:
+            recorded = moderation.report_profile(
+                profile=found,
+                token=request.POST.get("token", ""),
+                reason=form.cleaned_data["reason"],
+                message=form.cleaned_data["message"],
+                address=request.META.get("REMOTE_ADDR", ""),
+                now=timezone.now(),
+            )
+        except moderation.ReportRefused as error:
+            form.add_error(None, error.message)  # the page comes back with what was typed, and a new token
+            status = error.status
+        else:
+            return render(request, "directory/report_sent.html", {"profile": found, "already": recorded is None})
+    context = {"profile": found, "form": form, "token": moderation.report_form_token(found.pk)}
+    return render(request, "directory/report.html", context, status=status)

@@ -15,6 +15,7 @@ The RFC 9421 mechanics (signature base, structured fields) are the
 """
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ COVERED = ("@method", "@target-uri", "@authority", "content-digest")
 WINDOW = timedelta(minutes=5)  # a signature lives at most this long
 CLOCK_SKEW = timedelta(seconds=30)  # tolerated between two servers' clocks
 MAX_HEADER_LENGTH = 4096
+KEY_ID_FORM = re.compile(r"ed25519-[A-Za-z0-9_-]{22}")  # federation.keys.key_id_of
 
 
 class SignatureRejected(Exception):
@@ -114,17 +116,35 @@ def sign_request(
     return headers
 
 
-def verify_request(
-    method: str,
-    url: str,
+@dataclass(frozen=True)
+class Shape:
+    """What a request's headers and body say before any key is looked up: checked with no I/O."""
+
+    key_id: str
+    created: datetime
+    expires: datetime
+    signature: bytes
+
+    @property
+    def fingerprint(self) -> str:
+        """What the replay store remembers of this signature."""
+        return hashlib.sha256(self.signature).hexdigest()
+
+
+def check_shape(
     headers: Iterable[tuple[str, str]],
     body: bytes,
     *,
-    find_key: Callable[[str], PublicKey | None],
-    replay_store: ReplayStore,
     now: datetime,
-) -> Verified:
-    """Check a received request; raises SignatureRejected with the first reason found."""
+    already_seen: Callable[[str], bool] | None = None,
+) -> Shape:
+    """Everything a receiver can check without the sender's keys: the signature's structure, its time
+    window, the form of its key id, the body's digest, and (if `already_seen` is given) whether this
+    signature was already accepted. Raises SignatureRejected.
+
+    A receiver that must fetch something to find the key (a directory registering an instance) calls it
+    first, so that a malformed, stale or replayed request costs it no outbound connection.
+    """
     lines = [(name, value) for name, value in headers]
     if any(
         len(value) > MAX_HEADER_LENGTH for name, value in lines if name.lower().startswith(("signature", "content-d"))
@@ -141,15 +161,36 @@ def verify_request(
     if expires - created > WINDOW:
         raise SignatureRejected("window_too_long")
     key_id = params.get("keyid")
-    key = find_key(key_id) if isinstance(key_id, str) and len(key_id) < 100 else None
+    if not isinstance(key_id, str) or not KEY_ID_FORM.fullmatch(key_id):
+        raise SignatureRejected("unknown_key", "not the form of a key id")  # it cannot name any key
+    _check_digest(lines, body)
+    shape = Shape(key_id=key_id, created=created, expires=expires, signature=signature)
+    if already_seen is not None and already_seen(shape.fingerprint):
+        raise SignatureRejected("replayed")
+    return shape
+
+
+def verify_request(
+    method: str,
+    url: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    *,
+    find_key: Callable[[str], PublicKey | None],
+    replay_store: ReplayStore,
+    now: datetime,
+) -> Verified:
+    """Check a received request; raises SignatureRejected with the first reason found."""
+    lines = [(name, value) for name, value in headers]
+    shape = check_shape(lines, body, now=now)
+    key = find_key(shape.key_id)
     if key is None:
         raise SignatureRejected("unknown_key")
     if key.revoked:
         raise SignatureRejected("key_revoked")
     # Usable now, and already valid when it signed (give or take the two clocks' skew).
-    if not key.usable_at(now) or created + CLOCK_SKEW < key.not_before:
+    if not key.usable_at(now) or shape.created + CLOCK_SKEW < key.not_before:
         raise SignatureRejected("key_expired")
-    _check_digest(lines, body)
     verifier = _Verifier(signature_algorithm=algorithms.ED25519, key_resolver=_Keys(public_key=key))
     try:
         verifier.verify(
@@ -158,10 +199,9 @@ def verify_request(
     except (InvalidSignature, HTTPMessageSignaturesException, ValueError) as error:
         raise SignatureRejected("bad_signature", str(error)[:200]) from error
     # Last, so that only genuine signatures take room in the store.
-    fingerprint = hashlib.sha256(signature).hexdigest()
-    if not replay_store.remember(fingerprint, until=expires + CLOCK_SKEW):
+    if not replay_store.remember(shape.fingerprint, until=shape.expires + CLOCK_SKEW):
         raise SignatureRejected("replayed")
-    return Verified(key_id=key_id, created=created)
+    return Verified(key_id=shape.key_id, created=shape.created)
 
 
 def _our_signature(lines: list[tuple[str, str]]) -> tuple[dict, bytes]:

@@ -220,9 +220,12 @@ def test_a_visitor_reports_a_profile_and_the_moderator_sees_the_report(page, liv
     assert ProfileReport.objects.get().profile == cast["martin"]
 
     moderator.reload()
-    report = moderator.locator("article.moderation-item", has_text="no longer practises here")
-    expect(report.get_by_role("heading")).to_have_text("Dr Claire Martin · no longer practises here")
+    report = moderator.locator("article.moderation-item", has_text="No longer practises here")
+    expect(report.get_by_role("heading")).to_have_text("Dr Claire Martin · 1 open report")
     expect(report).to_contain_text("Retired in June; the practice is closed.")
+    report.get_by_role("button", name="Mark its reports as handled").click()
+    expect(moderator.get_by_text("No open report.")).to_be_visible()
+    assert ProfileReport.objects.get().resolved_at is not None
 
 
 # --- Practitioners and moderators ----------------------------------------------------------------

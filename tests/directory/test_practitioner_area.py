@@ -170,10 +170,16 @@ def test_moderation_is_for_staff_only(client, claire_listed):
     assert claire_listed.status == "published"
 
 
-def test_anyone_can_report_a_profile_without_leaving_a_trace(client, claire_listed, sam):
-    response = client.post(f"/p/{claire_listed.pk}/report/", {"reason": "closed", "message": "<b>Retired</b>"})
+def test_anyone_can_report_a_profile_and_only_a_digest_of_their_network_is_kept_until_it_is_handled(
+    client, claire_listed, sam
+):
+    form = client.get(f"/p/{claire_listed.pk}/report/")
+    token = re.search(r'name="token" value="([^"]+)"', form.content.decode()).group(1)
+    response = client.post(
+        f"/p/{claire_listed.pk}/report/", {"reason": "closed", "message": "<b>Retired</b>", "token": token}
+    )
     assert response.status_code == 200
-    assert not response.cookies
+    assert not form.cookies and not response.cookies
     report = ProfileReport.objects.get()
     assert {f.name for f in ProfileReport._meta.fields} == {
         "id",
@@ -182,15 +188,19 @@ def test_anyone_can_report_a_profile_without_leaving_a_trace(client, claire_list
         "message",
         "created_at",
         "resolved_at",
+        "reporter_digest",
     }
+    assert "127.0.0.1" not in report.reporter_digest and len(report.reporter_digest) == 64
     client.force_login(sam)
     page = client.get("/moderation/").content.decode()
     assert "&lt;b&gt;Retired&lt;/b&gt;" in page
     client.post(f"/moderation/profiles/{claire_listed.pk}/hidden/")
-    client.post(f"/moderation/reports/{report.pk}/resolve/")
+    client.post(f"/moderation/profiles/{claire_listed.pk}/reports/resolve/")
     claire_listed.refresh_from_db()
     assert claire_listed.status == "hidden"
     assert client.get(f"/p/{claire_listed.pk}/").status_code == 404
+    report.refresh_from_db()
+    assert report.resolved_at is not None and report.reporter_digest == ""
 
 
 @pytest.mark.parametrize("model", ["specialty", "instance", "profile", "profilechange", "profilereport"])
