@@ -123,3 +123,21 @@ def test_former_secret_keys_are_read_for_a_rotation():
     )
     assert result.returncode == 0, result.stderr
     assert "['old-key-one', 'old-key-two']" in result.stdout
+
+
+def test_the_deployment_checks_fail_behind_a_proxy_the_application_does_not_trust():
+    untrusted = run_manage("check", "--deploy", env_vars=production_env(BEHIND_TLS_PROXY="true", TRUSTED_PROXIES=""))
+    assert untrusted.returncode != 0 and "openrdv.E001" in untrusted.stderr
+    trusted = production_env(BEHIND_TLS_PROXY="true", TRUSTED_PROXIES="127.0.0.1,::1")
+    assert run_manage("check", "--deploy", env_vars=trusted).returncode == 0
+
+
+def test_a_bad_trusted_proxy_stops_the_start_up_with_its_name():
+    result = run_manage("check", env_vars=production_env(TRUSTED_PROXIES="127.0.0.1,nginx"))
+    assert result.returncode != 0 and "TRUSTED_PROXIES" in result.stderr
+
+
+def test_outside_debug_a_cache_that_workers_do_not_share_is_refused():
+    result = run_manage("check", env_vars=production_env(REDIS_URL=""))
+    assert result.returncode != 0 and "openrdv.E002" in result.stderr
+    assert run_manage("check", env_vars=production_env(REDIS_URL="", DEBUG="true")).returncode == 0

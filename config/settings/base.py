@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config import env
+from config import env, reverse_proxy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it reads the client's address from REMOTE_ADDR (config/reverse_proxy.py).
+    "config.reverse_proxy.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -61,6 +63,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "config.reverse_proxy.client_address"  # never a forwarded header by itself
 # Not per address as well: a clinic's staff share one address, and one typo-prone
 # colleague would lock out the whole practice.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -188,7 +191,10 @@ SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.boolean("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env.boolean("BEHIND_TLS_PROXY", False)
+# The proxies whose X-Forwarded-For is believed (addresses or networks); nobody else's is.
+TRUSTED_PROXIES = reverse_proxy.parse_networks("TRUSTED_PROXIES", env.string_list("TRUSTED_PROXIES", []))
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Federation (federation/PROTOCOL.md): this server's public address and name, where its private
