@@ -24,6 +24,8 @@ from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.template_format import phone_display
+
 from .availability import clinic_timezone
 from .models import MessageTemplate
 from .models.messages import Channel, Kind
@@ -69,7 +71,7 @@ _DEFAULTS = {
     (Kind.CONFIRMATION, Channel.EMAIL): (
         gettext_lazy("Your appointment on {{ date }} at {{ time }} is confirmed"),
         gettext_lazy(
-            "Hello,\n\nYour appointment with {{ practitioner }} at {{ clinic }} is confirmed for {{ date }} at "
+            "Hello,\n\nYour appointment with {{ practitioner }} ({{ clinic }}) is confirmed for {{ date }} at "
             "{{ time }}.\n\nTo cancel or move it, use this link (keep it to yourself: it gives access to your "
             "appointment):\n{{ manage_url }}\n\nThe attached file adds the appointment to your calendar."
             "{% if clinic_phone %}\n\nTo reach the clinic: {{ clinic_phone }}{% endif %}\n\n{{ clinic }}"
@@ -85,7 +87,7 @@ _DEFAULTS = {
     (Kind.REMINDER, Channel.EMAIL): (
         gettext_lazy("Reminder: your appointment on {{ date }} at {{ time }}"),
         gettext_lazy(
-            "Hello,\n\nThis is a reminder of your appointment with {{ practitioner }} at {{ clinic }} on "
+            "Hello,\n\nThis is a reminder of your appointment with {{ practitioner }} ({{ clinic }}) on "
             "{{ date }} at {{ time }}.\n\nIf you cannot come, please cancel or move it so that another patient "
             "can have the time:\n{{ manage_url }}"
             "{% if clinic_phone %}\n\nTo reach the clinic: {{ clinic_phone }}{% endif %}\n\n{{ clinic }}"
@@ -101,7 +103,7 @@ _DEFAULTS = {
     (Kind.CHANGE, Channel.EMAIL): (
         gettext_lazy("Your appointment is now on {{ date }} at {{ time }}"),
         gettext_lazy(
-            "Hello,\n\nYour appointment with {{ practitioner }} at {{ clinic }} has been moved. "
+            "Hello,\n\nYour appointment with {{ practitioner }} ({{ clinic }}) has been moved. "
             "It is now on {{ date }} at {{ time }}.\n\nTo see, cancel or move it:\n{{ manage_url }}"
             "{% if clinic_phone %}\n\nTo reach the clinic: {{ clinic_phone }}{% endif %}\n\n{{ clinic }}"
         ),
@@ -116,7 +118,7 @@ _DEFAULTS = {
     (Kind.CANCELLATION, Channel.EMAIL): (
         gettext_lazy("Your appointment on {{ date }} at {{ time }} is cancelled"),
         gettext_lazy(
-            "Hello,\n\nYour appointment with {{ practitioner }} at {{ clinic }} on {{ date }} at {{ time }} "
+            "Hello,\n\nYour appointment with {{ practitioner }} ({{ clinic }}) on {{ date }} at {{ time }} "
             "is cancelled.{% if clinic_phone %}\n\nTo book another appointment, call the clinic: "
             "{{ clinic_phone }}{% endif %}\n\n{{ clinic }}"
         ),
@@ -131,7 +133,7 @@ _DEFAULTS = {
     (Kind.ABSENCE, Channel.EMAIL): (
         gettext_lazy("Your appointment on {{ date }} at {{ time }} is cancelled"),
         gettext_lazy(
-            "Hello,\n\n{{ practitioner }} will be absent: your appointment at {{ clinic }} on {{ date }} at "
+            "Hello,\n\n{{ practitioner }} ({{ clinic }}) will be absent: your appointment on {{ date }} at "
             "{{ time }} is cancelled. We apologise for the inconvenience."
             "{% if clinic_phone %}\n\nTo book another appointment, call the clinic: {{ clinic_phone }}{% endif %}"
             "\n\n{{ clinic }}"
@@ -147,7 +149,7 @@ _DEFAULTS = {
     (Kind.WAITLIST_OFFER, Channel.EMAIL): (
         gettext_lazy("A time has freed up on {{ date }} at {{ time }}"),
         gettext_lazy(
-            "Hello,\n\nYou are on the waiting list of {{ practitioner }} at {{ clinic }}. A time has freed up "
+            "Hello,\n\nYou are on the waiting list of {{ practitioner }} ({{ clinic }}). A time has freed up "
             "on {{ date }} at {{ time }}.\n\nIt is held for you for a short while. To take it, or to let "
             "the next patient have it:\n{{ manage_url }}\n\nAfter that, whoever confirms first gets it."
             "{% if clinic_phone %}\n\nTo reach the clinic: {{ clinic_phone }}{% endif %}\n\n{{ clinic }}"
@@ -220,7 +222,7 @@ def sample_context(language: str, *, clinic_name: str, clinic_phone: str, base_u
             **date_and_time(SAMPLE_START, language),
             "practitioner": _("Dr Camille Martin"),
             "manage_url": f"{base_url}/appointment/{'x' * 43}/",
-            "clinic_phone": clinic_phone,
+            "clinic_phone": phone_display(clinic_phone),
         }
 
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from config.federation_node import base_url
+from config.template_format import phone_display
 
 from .calendar_file import appointment_ics
 from .message_templates import date_and_time, render_message
@@ -70,7 +71,8 @@ def _context(start: datetime, practitioner: Practitioner, link: str, language: s
         **date_and_time(start, language),
         "practitioner": practitioner.name,
         "manage_url": link,
-        "clinic_phone": clinic.phone,
+        # Written as patients read it (02 99 00 00 00), never as stored (+33299000000).
+        "clinic_phone": phone_display(clinic.phone),
     }
 
 

@@ -10,16 +10,18 @@ urlpatterns = [
     path(".well-known/openrdv", federation_views.discovery, name="federation-discovery"),
     path("federation/v1/instances/", federation_views.register_instance, name="federation-register"),
     path("federation/v1/profiles/<str:ref>", federation_views.receive_profile, name="federation-profile"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("admin/", admin.site.urls),
+]
+# French at /, English at /en/: the language is in the address, never in a cookie. Every address a
+# person or a page's script follows is in both (tests/directory/test_languages.py walks them): the
+# hand-off, and the API, whose specialty labels and suggestions follow the address's language.
+urlpatterns += i18n_patterns(
+    path("", views.search, name="search"),
     path("go/<int:profile_id>/", views.go, name="go"),
     path("api/v1/search/", api.SearchView.as_view(), name="api-search"),
     path("api/v1/specialties/", api.SpecialtySuggestionView.as_view(), name="api-specialties"),
     path("api/v1/places/", api.PlaceSuggestionView.as_view(), name="api-places"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("admin/", admin.site.urls),
-]
-# French at /, English at /en/: the language is in the address, never in a cookie.
-urlpatterns += i18n_patterns(
-    path("", views.search, name="search"),
     path("p/<int:profile_id>/", views.profile, name="profile"),
     path("p/<int:profile_id>/report/", views.report, name="report"),
     path("practitioners/signup/", practitioner_views.signup, name="signup"),

@@ -134,7 +134,7 @@ def test_a_patient_opens_a_profile_and_is_handed_off_to_the_clinic_booking_page(
         page.get_by_role("link", name="Book online").click()
 
     hand_off = navigation.value.request.redirected_from
-    assert urlsplit(hand_off.url).path == f"/go/{cast['roux'].pk}/"
+    assert urlsplit(hand_off.url).path == f"/en/go/{cast['roux'].pk}/"
     assert hand_off.response().status == 302
     assert hand_off.response().headers["referrer-policy"] == "no-referrer"
     assert page.url == booking_url

@@ -7,7 +7,7 @@ import time_machine
 from django.utils import translation
 from icalendar import Calendar
 
-from clinic_instance import booking, gdpr, patient_messages, staff_booking
+from clinic_instance import booking, gdpr, message_templates, patient_messages, staff_booking
 from clinic_instance.absences import create_absence
 from clinic_instance.message_templates import SMS_MAX_LENGTH
 from clinic_instance.models import Clinic, OutgoingMessage, SmsOptOut
@@ -289,3 +289,26 @@ def test_a_french_patient_reads_french_and_an_english_one_english(alice, consult
     english = OutgoingMessage.objects.get(kind="confirmation", channel="sms", recipient="+33622222222")
     assert french.language == "fr" and "RDV confirmé" in french.body and "lundi 15 mars 2027" in french.body
     assert english.language == "en" and "appointment confirmed" in english.body and "10:00" in english.body
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_messages_name_the_clinic_beside_the_practitioner_without_an_article_and_its_phone_for_reading(
+    alice, consultation, now, language
+):
+    """'avec Dr Alice Durand au Maison de santé…' was wrong French: no article is written before the clinic."""
+    Clinic.objects.filter(pk=1).update(name="Maison de santé des Tilleuls", phone="+33299000000")
+    context = patient_messages.message_context(book(alice, consultation, MONDAY_15_9, now), language)
+    for kind in message_templates.EDITABLE_KINDS:
+        for channel in ("sms", "email"):
+            body = message_templates.render_message(kind, channel, language, context).body
+            assert " au Maison" not in body and " à Maison" not in body and " at Maison" not in body
+            assert "+33299000000" not in body
+    confirmation = message_templates.render_message("confirmation", "email", language, context).body
+    assert "Dr Alice Durand (Maison de santé des Tilleuls)" in confirmation
+    assert "02 99 00 00 00" in confirmation
+
+
+def test_a_foreign_clinic_phone_reaches_messages_in_international_format(alice, consultation, now):
+    Clinic.objects.filter(pk=1).update(phone="+3222001111")
+    context = patient_messages.message_context(book(alice, consultation, MONDAY_15_9, now), "fr")
+    assert context["clinic_phone"] == "+32 2 200 11 11"

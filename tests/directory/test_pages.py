@@ -35,7 +35,7 @@ def test_a_very_large_result_says_more_than_and_how_to_narrow_it(client, cast, m
     monkeypatch.setattr(postgres, "COUNT_LIMIT", 1)
     page = client.get("/en/", {"place": "Rennes"}).content.decode()
     assert "More than 1 practitioners found: add a place or a filter to narrow them down" in page
-    assert f'href="/go/{cast["martin"].pk}/"' in page
+    assert f'href="/en/go/{cast["martin"].pk}/"' in page
 
 
 def test_english_lives_under_en_without_a_cookie(client, cast):
