@@ -8,3 +8,4 @@ class ClinicInstanceConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, publication_signals  # noqa: F401 - registers the checks, connects the receivers
+        from .workspace import lockouts  # noqa: F401 - tells the administrators of a locked account

@@ -25,8 +25,9 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import staff_accounts
 from .availability import clinic_timezone, local_day_bounds
-from .models import Clinic, OutgoingMessage, PhoneVerification, StaffMember
+from .models import Clinic, OutgoingMessage, PhoneVerification
 from .models.messages import Channel, Kind
 from .sms.numbers import RefusedDestination, check_destination
 from .sms.opt_outs import is_opted_out
@@ -224,33 +225,12 @@ def _refusal(*, phone: str, address: str, clinic: Clinic, now: datetime) -> TooM
 def _alert_administrators(clinic: Clinic, now: datetime) -> None:
     """One e-mail a day to each administrator (and the clinic's address) when the cap is reached."""
     day = now.astimezone(clinic_timezone()).date()
-    recipients = set(
-        StaffMember.objects.filter(role=StaffMember.Role.ADMINISTRATOR, user__is_active=True)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    if clinic.email:
-        recipients.add(clinic.email)
     with translation.override(settings.LANGUAGE_CODE):  # the clinic's language, not the requester's
         subject, body = _cap_alert_text(clinic.verification_daily_cap)
-    created_any = False
-    for email in sorted(recipients):
-        _message, created = OutgoingMessage.objects.get_or_create(
-            dedupe_key=f"alert:verification-cap:{day.isoformat()}:{email}",
-            defaults={
-                "channel": Channel.EMAIL,
-                "kind": Kind.ALERT,
-                "recipient": email,
-                "language": settings.LANGUAGE_CODE,
-                "subject": subject,
-                "body": body,
-                "due_at": now,
-            },
-        )
-        created_any = created_any or created
-    if created_any:
+    if staff_accounts.alert_administrators(
+        clinic, key=f"verification-cap:{day.isoformat()}", subject=subject, body=body, now=now
+    ):
         logger.warning("verification daily cap reached: administrators alerted")
-        wake_dispatcher_on_commit()
 
 
 def _cap_alert_text(cap: int) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from .models import (
     AuditEntry,
     Clinic,
     DirectoryRegistration,
+    OutgoingMessage,
     Practitioner,
     ScheduleException,
     StaffInvite,
@@ -26,7 +27,9 @@ from .models import (
     VisitReason,
     WeeklyRange,
 )
+from .models.messages import Channel, Kind
 from .models.staff import new_secret_token, token_digest
+from .wakeups import wake_dispatcher_on_commit
 
 
 def invite(
@@ -144,3 +147,37 @@ def change_member(member: StaffMember, *, role: str, practitioner: Practitioner 
             member.user.save(update_fields=["is_active"])
             # A deactivated account's open sessions end at their next request.
             StaffMember.objects.filter(pk=member.pk).update(session_generation=F("session_generation") + 1)
+
+
+def alert_administrators(clinic: Clinic, *, key: str, subject: str, body: str, now: datetime) -> bool:
+    """E-mail every active administrator and the clinic's address, once per `key`.
+
+    The e-mails are outbox rows (sent by the dispatcher, like every message) whose dedupe key makes
+    a repeated alert a no-op, so a caller may raise the same alert on every request. Returns whether
+    any e-mail was queued.
+    """
+    recipients = set(
+        StaffMember.objects.filter(role=StaffMember.Role.ADMINISTRATOR, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if clinic.email:
+        recipients.add(clinic.email)
+    created_any = False
+    for email in sorted(recipients):
+        _message, created = OutgoingMessage.objects.get_or_create(
+            dedupe_key=f"alert:{key}:{email}",
+            defaults={
+                "channel": Channel.EMAIL,
+                "kind": Kind.ALERT,
+                "recipient": email,
+                "language": settings.LANGUAGE_CODE,
+                "subject": subject,
+                "body": body,
+                "due_at": now,
+            },
+        )
+        created_any = created_any or created
+    if created_any:
+        wake_dispatcher_on_commit()
+    return created_any

@@ -54,18 +54,18 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Lockout after repeated failed sign-ins (django-axes), per account: guessing from many
-# addresses does not help. A successful sign-in resets the count.
+# Lockout after repeated failed sign-ins (django-axes), per account *and* address: a guesser
+# elsewhere cannot lock the real user out (the administrators are e-mailed: workspace/lockouts.py);
+# guessing from many addresses is slowed by Argon2 and still needs the authenticator code.
+# A successful sign-in resets the count.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "config.reverse_proxy.client_address"  # never a forwarded header by itself
-# Not per address as well: a clinic's staff share one address, and one typo-prone
-# colleague would lock out the whole practice.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 TEMPLATES = [

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic_instance import two_factor
-from clinic_instance.models import AuditEntry, StaffMember
+from clinic_instance.models import AuditEntry, OutgoingMessage, StaffMember
 from tests.workspace import PASSWORD, current_code, sign_in, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -286,3 +286,16 @@ def test_one_code_sent_twice_at_once_signs_in_once(clinic):
     with mock.patch.object(TOTPDevice, "verify_token", slow_verify_token), ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(lambda _: verify(), range(3)))
     assert results.count(True) == 1
+
+
+def test_a_guesser_locks_only_their_own_address_and_the_administrators_are_told(clinic, sarah, settings):
+    admin = staff_user("anne", "admin")
+    attacker, colleague = Client(REMOTE_ADDR="203.0.113.66"), Client(REMOTE_ADDR="198.51.100.20")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        password_step(attacker, password="guess")
+    assert password_step(attacker).status_code == 429  # locked at the guesser's address
+    assert password_step(colleague).status_code == 302  # sarah still signs in from the clinic
+    password_step(attacker, password="guess")  # further tries while locked alert no one again
+    alerts = OutgoingMessage.objects.filter(kind="alert", recipient=admin.email)
+    assert len(alerts) == 1  # once per lockout, to each administrator (and the clinic's address, if any)
+    assert "sarah" in alerts[0].body and "203.0.113.66" in alerts[0].body
