@@ -14,7 +14,6 @@ refusal of the day alerts the administrators.
 
 import hashlib
 import hmac
-import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from config.client_networks import network_digest
 
 from . import staff_accounts
 from .availability import clinic_timezone, local_day_bounds
@@ -91,7 +92,7 @@ def send_code(*, phone: str, address: str | None, now: datetime, language: str) 
             code="opted_out",
             field="phone",
         )
-    address = _digest("address", _network(address or ""))
+    address = network_digest(address or "", purpose="address")
     clinic = Clinic.load()
     token, code = secrets.token_urlsafe(32), f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     with transaction.atomic():
@@ -252,17 +253,6 @@ def _serialize_issuers() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('openrdv.phone_verification'))")
-
-
-def _network(address: str) -> str:
-    """An IPv6 address counts as its /64: one subscriber usually holds a whole /64."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return address
 
 
 def _digest(purpose: str, value: str) -> str:

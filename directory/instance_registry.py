@@ -31,6 +31,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
+from config.client_networks import network_digest
 from config.federation_node import CacheReplayStore, fetch_discovery, verify_signed
 from federation.documents import Discovery, InvalidDocument, normalize_base_url
 from federation.fetch import FetchRefused
@@ -38,7 +39,6 @@ from federation.keys import PublicKey, UnusableKey
 from federation.signing import SignatureRejected, check_shape
 
 from .models import Instance, InstanceKey, RegistrationAttempt
-from .visitor_networks import network_digest
 
 logger = logging.getLogger("openrdv.federation")
 ATTEMPT_WINDOW = timedelta(hours=1)
@@ -122,7 +122,7 @@ def _count_attempt(*, address: str, base_url: str, now: datetime) -> Registratio
     """Record an attempt about to connect to `base_url`, or raise 429 past the limits."""
     since = now - ATTEMPT_WINDOW
     RegistrationAttempt.objects.filter(created_at__lt=since).delete()
-    network, host = network_digest(address, purpose="registration"), urlsplit(base_url).hostname or ""
+    network, host = network_digest(address, purpose="directory:registration"), urlsplit(base_url).hostname or ""
     recent = RegistrationAttempt.objects.filter(created_at__gte=since)
     for kept, limit in ((recent.filter(network_digest=network), ATTEMPTS_PER_NETWORK),
                         (recent.filter(target_host=host), ATTEMPTS_PER_HOST)):  # fmt: skip

@@ -259,7 +259,7 @@ class ProfileReport(models.Model):
     """'Report this profile': what is wrong, and nothing about who said so.
 
     While a report is open it keeps a keyed digest of the reporter's network
-    (directory/visitor_networks.py), never the address: one open report per
+    (config/client_networks.py), never the address: one open report per
     profile and network, a few reports per network an hour. Handling a report
     forgets the digest.
     """

@@ -11,9 +11,10 @@ from django.core import signing
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from config.client_networks import network_digest
+
 from .models import Profile, ProfileChange, ProfileReport
 from .search import get_backend
-from .visitor_networks import network_digest
 
 REPORT_FORM_SALT = "directory.report-form"
 REPORT_TOKEN_MAX_AGE = timedelta(hours=2)  # time enough to write; a copied token soon stops working
@@ -158,7 +159,7 @@ def report_profile(
             _("This form has expired or did not come from this page. Check your report and send it again."),
             status=403,
         )
-    digest = network_digest(address, purpose="report")
+    digest = network_digest(address, purpose="directory:report")
     if connection.vendor == "postgresql":  # one report at a time per network: the count below holds
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"openrdv.report:{digest}"])

@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.utils import timezone
 
+from config.client_networks import network_digest
 from directory.instance_registry import ATTEMPTS_PER_HOST, ATTEMPTS_PER_NETWORK
 from directory.models import Instance, InstanceKey, Profile, RegistrationAttempt
-from directory.visitor_networks import network_digest
 from federation.documents import discovery_document
 from federation.keys import KeyStore
 from federation.signing import sign_request
@@ -245,7 +245,7 @@ def test_unproven_registrations_are_limited_per_address_and_per_target_host(clie
     target = peers()
     now = timezone.now()
     RegistrationAttempt.objects.bulk_create(
-        RegistrationAttempt(network_digest=network_digest("127.0.0.1", purpose="registration"),
+        RegistrationAttempt(network_digest=network_digest("127.0.0.1", purpose="directory:registration"),
                             target_host=f"host-{number}.example", created_at=now - timedelta(minutes=30))
         for number in range(ATTEMPTS_PER_NETWORK)
     )  # fmt: skip

@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.utils import timezone
 
+from config.client_networks import network_digest
 from directory.models import ProfileReport
 from directory.moderation import REPORT_TOKEN_MAX_AGE, REPORTS_PER_NETWORK, report_form_token
 from directory.moderation_views import REPORTED_PER_PAGE
-from directory.visitor_networks import network_digest
 
 from .factories import RENNES, make_profile
 
@@ -86,7 +86,7 @@ def test_one_open_report_per_profile_and_network(client, claire):
     assert list(ProfileReport.objects.values_list("message", flat=True)) == ["Retired in June."]
     assert report(client, claire, report_form_token(claire.pk), address="198.51.100.1").status_code == 200
     assert ProfileReport.objects.count() == 2
-    digest = network_digest("203.0.113.7", purpose="report")
+    digest = network_digest("203.0.113.7", purpose="directory:report")
     with pytest.raises(IntegrityError):  # the database holds it, whatever the code does
         ProfileReport.objects.create(profile=claire, reason="other", reporter_digest=digest)
 
