@@ -3,6 +3,8 @@ from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
+from config.favicon import favicon_urlpatterns
+
 from . import federation_views, views, waitlist_views
 from .manage_links import ManageTokenConverter
 from .workspace import calendar_feed_views
@@ -10,6 +12,7 @@ from .workspace import calendar_feed_views
 register_converter(ManageTokenConverter, "manage_token")
 
 urlpatterns = [
+    *favicon_urlpatterns,
     path(".well-known/openrdv", federation_views.discovery, name="federation-discovery"),
     path("federation/v1/feed/", federation_views.feed, name="federation-feed"),
     path("", views.home, name="home"),

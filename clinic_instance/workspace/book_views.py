@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.template_format import phone_display
+
 from .. import audit, staff_booking
 from ..availability import clinic_timezone
 from ..booking import AgendaBusy, BookingError, SlotTaken
@@ -209,6 +211,7 @@ def patient_search_json(request: HttpRequest) -> JsonResponse:
                     "name": str(match.patient),
                     "birth_date": match.patient.birth_date.isoformat(),
                     "phone": match.patient.phone,
+                    "phone_display": phone_display(match.patient.phone),
                     "possible_duplicate": match.possible_duplicate,
                 }
                 for match in matches

@@ -1,12 +1,15 @@
 """Forms of the patient and audit pages: they parse and check, the services in patient_records/gdpr write."""
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from config.template_format import phone_display
 
 from ..availability import clinic_timezone, local_day_bounds
 from ..date_bounds import BoundedDateField
@@ -35,15 +38,27 @@ class PatientSearchForm(forms.Form):
         return " ".join(self.cleaned_data["q"].split())
 
 
+class ReadablePhoneInput(forms.TextInput):
+    """Shows a stored +33612345678 as 06 12 34 56 78, the one way the workspace writes phones.
+
+    What staff typed (a bound form sent back with an error) is shown as typed.
+    """
+
+    input_type = "tel"
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, str) and value.startswith("+"):
+            return phone_display(value)
+        return super().format_value(value)
+
+
 class ContactForm(forms.Form):
     """A patient's identity and contact details, as staff correct them."""
 
     first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX_LENGTH)
     last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX_LENGTH)
     birth_date = BoundedDateField(label=_("Birth date"), widget=DateInput())
-    phone = forms.CharField(
-        label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})
-    )
+    phone = forms.CharField(label=_("Phone"), max_length=32, widget=ReadablePhoneInput(attrs={"autocomplete": "off"}))
     email = forms.EmailField(label=_("E-mail"), max_length=EMAIL_MAX_LENGTH, required=False)
 
     def clean_first_name(self) -> str:

@@ -77,7 +77,7 @@
       var name = document.createElement("strong");
       name.textContent = patient.name;
       var born = patient.birth_date.split("-").reverse().join("/");
-      label.append(radio, " ", name, " · " + born + " · " + patient.phone);
+      label.append(radio, " ", name, " · " + born + " · " + patient.phone_display);
       if (patient.possible_duplicate) {
         var badge = document.createElement("span");
         badge.className = "badge warning";

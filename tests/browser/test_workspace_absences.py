@@ -48,7 +48,7 @@ def test_a_secretary_cancels_the_appointments_inside_an_absence(page: Page, live
     affected = page.locator("#affected")
     expect(affected).to_contain_text("PETIT Paul")
     expect(affected).to_contain_text("MOREAU Léa")
-    expect(affected).to_contain_text("+33611111111")
+    expect(affected).to_contain_text("06 11 11 11 11")
     assert not ScheduleException.objects.exists()  # nothing saved before the decision
 
     page.get_by_label("Reason given to the patients").fill("Le Dr Durand est absent")

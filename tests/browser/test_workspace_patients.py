@@ -33,7 +33,7 @@ def test_an_administrator_merges_a_duplicate_and_finds_it_in_the_audit_trail(pag
     # Merge, after the confirmation page shows both records.
     duplicates.get_by_role("link", name="Merge into this record").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Merge two records")
-    expect(page.locator(".merge-duplicate")).to_contain_text("+33699999999")
+    expect(page.locator(".merge-duplicate")).to_contain_text("06 99 99 99 99")
     page.get_by_role("button", name="Merge the duplicate into this record").click()
     expect(page.get_by_role("status")).to_contain_text("The duplicate was merged into this record.")
     expect(page.locator(".patient-contact").first).to_contain_text("paul@example.org")

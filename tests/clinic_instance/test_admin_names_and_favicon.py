@@ -52,3 +52,14 @@ def test_every_page_links_the_icon_that_is_shipped(client, anne, alice, consulta
     for url in ("/", f"/book/{alice.pk}/", "/workspace/agenda/", "/workspace/book/"):
         page = anne.get(url).content.decode()
         assert re.search(r'<link rel="icon" href="/static/favicon[^"]*\.svg"', page), url
+
+
+@pytest.mark.parametrize("urlconf", ["clinic_instance.urls", "directory.urls"])
+def test_favicon_ico_leads_both_roles_to_the_shipped_icon(client, settings, urlconf):
+    """Pages without our icon link (the admin, an API answer in a tab) make browsers ask /favicon.ico."""
+    settings.ROOT_URLCONF = urlconf
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert re.fullmatch(r"/static/favicon[^/]*\.svg", response["Location"])
+    assert "max-age=86400" in response["Cache-Control"]
+    assert client.post("/favicon.ico").status_code == 405

@@ -145,7 +145,7 @@ def test_the_print_page_lists_the_day_with_contact_details(signed_in, day, alice
     response = signed_in.get(PRINT, {"practitioner": alice.pk, "date": "2027-03-02"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "PETIT Paul" in html and "17/05/1980" in html and "+33612345678" in html and "Consultation" in html
+    assert "PETIT Paul" in html and "17/05/1980" in html and "06 12 34 56 78" in html and "Consultation" in html
     assert "ROUX" not in html
     assert "data-print" in html and "/static/js/workspace-agenda.js" in html
     assert "Use your browser's Print command." in html

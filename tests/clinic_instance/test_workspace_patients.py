@@ -89,7 +89,7 @@ def test_search_lists_matches_with_the_duplicate_flag(client, sarah, paul, now):
     response = client.get("/workspace/patients/", {"q": "petit 17/05/1980"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert f'href="/workspace/patients/{paul.pk}/"' in page and "+33612345678" in page
+    assert f'href="/workspace/patients/{paul.pk}/"' in page and "06 12 34 56 78" in page
     assert "possible duplicate" in page
     # Every patient listed was read; the query (it may hold a name) is not kept.
     entries = AuditEntry.objects.filter(action="view", object_type="patient")
@@ -289,3 +289,16 @@ def test_staff_may_record_a_landline_for_a_patient_without_a_mobile(client, sara
     assert response.status_code == 302
     paul.refresh_from_db()
     assert paul.phone == "+33299123456"
+
+
+def test_every_page_of_the_workspace_writes_a_phone_one_way(client, anne, paul, visits):
+    """06 12 34 56 78 for reading, +33612345678 only inside tel: links (was three formats)."""
+    pages = [
+        "/workspace/patients/?q=Petit",
+        f"/workspace/patients/{paul.pk}/",
+        f"/workspace/appointments/{visits['tomorrow'].pk}/",
+    ]
+    for url in pages:
+        page = client.get(url).content.decode()
+        assert "06 12 34 56 78" in page, url
+        assert "+33612345678" not in page.replace('href="tel:+33612345678"', ""), url
