@@ -20,7 +20,7 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import audit, patient_messages, phone_verification
+from . import audit, patient_messages, phone_verification, waitlist_limits
 from .availability import clinic_timezone
 from .models import Appointment, AuditEntry, Clinic, Patient, WaitlistEntry
 from .models.appointments import new_manage_link_id
@@ -182,6 +182,7 @@ def purge_expired(now: datetime, *, request: HttpRequest | None = None) -> Purge
         erased += erase_patient(Patient(pk=pk), now=now, request=request, detail="retention period over: ")
     deleted = audit.purge_expired(now, clinic)
     phone_verification.purge_expired(now)
+    waitlist_limits.purge_expired(now)
     WaitlistEntry.objects.exclude(status=WaitlistEntry.Status.WAITING).filter(
         updated_at__lt=now - ENDED_WAITLIST_ENTRIES_KEPT
     ).delete()

@@ -8,26 +8,29 @@ joined, whose days, hours and end date it matches and who holds no other
 offer. An offer holds its slot for that patient alone for the clinic's hold
 time; when it ends without an answer, the next patient is offered the slot.
 An offer whose hold has ended still books if the slot is free and nobody
-else holds it: whoever confirms first gets it.
+else holds it: whoever confirms first gets it. At most
+WAITLIST_OFFERS_HELD_PER_PRACTITIONER slots of one practitioner are held at
+once; the other free slots wait for a later sweep (waitlist_limits.py says why).
 
 No offer is made during the clinic's SMS quiet hours: a hold would run out
 while the patient sleeps.
 """
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from config.federation_node import base_url
 
-from . import booking, patient_messages
+from . import booking, patient_messages, waitlist_limits
 from .availability import available_slots, clinic_timezone, time_is_taken
 from .dispatch import quiet_hours_end
 from .models import Appointment, Clinic, Practitioner, VisitReason, WaitlistEntry, WaitlistOffer
@@ -40,7 +43,6 @@ from .wakeups import wake_offerer_on_commit
 logger = logging.getLogger("openrdv.waitlist")
 Status = WaitlistEntry.Status
 OfferStatus = WaitlistOffer.Status
-MAX_ENTRIES_PER_PATIENT = 3
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,14 @@ def join(
     patient: PatientDetails,
     preferences: Preferences,
     now: datetime,
+    address: str | None,
     verification: PhoneVerification | None = None,
 ) -> WaitlistEntry:
     """Put the patient on the waiting list, or update their entry for the same practitioner and reason.
 
-    Raises booking.BookingError naming the field at fault.
+    `address` is the client's (audit.client_address), counted with the phone by waitlist_limits.
+    Raises booking.BookingError naming the field at fault, waitlist_limits.TooManyJoins past the
+    network's limit.
     """
     booking.check_offer(practitioner, visit_reason, Appointment.Source.ONLINE)
     _check_preferences(preferences, now)
@@ -89,13 +94,7 @@ def join(
             WaitlistEntry.objects.filter(pk=entry.pk).update(**fields, updated_at=now)
             entry.refresh_from_db()
         else:
-            waiting = WaitlistEntry.objects.filter(patient__phone=person.phone, status=Status.WAITING)
-            if waiting.count() >= MAX_ENTRIES_PER_PATIENT:  # per phone: a changed first name is no way round
-                raise booking.BookingError(
-                    _("You are already on %(count)d waiting lists of this clinic.")
-                    % {"count": MAX_ENTRIES_PER_PATIENT},
-                    code="too_many_entries",
-                )
+            waitlist_limits.admit_new_entry(address=address, phone=person.phone, practitioner=practitioner, now=now)
             entry = WaitlistEntry.objects.create(
                 practitioner=practitioner, visit_reason=visit_reason, patient=person, created_at=now, **fields
             )
@@ -231,21 +230,35 @@ def _sweep(clinic: Clinic, today: date, now: datetime) -> int:
     waiting = WaitlistEntry.objects.filter(status=Status.WAITING).select_related(
         "practitioner", "visit_reason", "patient"
     )
-    holding = set(WaitlistOffer.objects.filter(status=OfferStatus.OFFERED).values_list("entry_id", flat=True))
+    holds = list(WaitlistOffer.objects.filter(status=OfferStatus.OFFERED).values_list("entry_id", "practitioner_id"))
+    holding = {entry_id for entry_id, _practitioner_id in holds}
+    held_by = Counter(practitioner_id for _entry_id, practitioner_id in holds)
     offered = set(WaitlistOffer.objects.filter(entry__status=Status.WAITING).values_list("entry_id", "start"))
     queues: dict[tuple[int, int], list[WaitlistEntry]] = defaultdict(list)
     for entry in waiting.order_by("created_at", "pk"):
         if entry.pk not in holding:
             queues[(entry.practitioner_id, entry.visit_reason_id)].append(entry)
     made = 0
-    for queue in queues.values():
-        made += _offer_to_queue(queue, offered, clinic=clinic, today=today, now=now)
+    for (practitioner_id, _reason_id), queue in queues.items():
+        # Few slots held at once per practitioner: a flood of entries keeps few from the patients booking directly.
+        room = settings.WAITLIST_OFFERS_HELD_PER_PRACTITIONER - held_by[practitioner_id]
+        if room > 0:
+            made_here = _offer_to_queue(queue, offered, room=room, clinic=clinic, today=today, now=now)
+            held_by[practitioner_id] += made_here
+            made += made_here
     return made
 
 
 def _offer_to_queue(
-    queue: list[WaitlistEntry], offered: set[tuple[int, datetime]], *, clinic: Clinic, today: date, now: datetime
+    queue: list[WaitlistEntry],
+    offered: set[tuple[int, datetime]],
+    *,
+    room: int,
+    clinic: Clinic,
+    today: date,
+    now: datetime,
 ) -> int:
+    """Offer free slots to the queue's entries in order, `room` offers at most."""
     practitioner, visit_reason = queue[0].practitioner, queue[0].visit_reason
     try:
         booking.check_offer(practitioner, visit_reason, Appointment.Source.ONLINE)
@@ -266,7 +279,7 @@ def _offer_to_queue(
             made += 1
             held.append(slot)
             queue.remove(entry)
-            if not queue:
+            if not queue or made == room:
                 break
     return made
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import booking, phone_verification, waitlist
+from . import booking, phone_verification, waitlist, waitlist_limits
+from .audit import client_address
 from .code_step import verified_attempt
 from .models import Clinic, WaitlistEntry, WaitlistOffer
 from .views import bookable_or_404
@@ -42,8 +43,14 @@ def join(request, practitioner_id: int, reason_id: int):
             patient=form.patient_details(),
             preferences=form.preferences(),
             now=timezone.now(),
+            address=client_address(request),
             verification=verification,
         )
+    except waitlist_limits.TooManyJoins as error:
+        context["booking_error"] = error.message
+        response = render(request, JOIN_TEMPLATE, {**context, "form": form}, status=error.status)
+        response["Retry-After"] = str(error.retry_after)
+        return response
     except booking.BookingError as error:
         if error.field in form.fields:
             form.add_error(error.field, error.message)

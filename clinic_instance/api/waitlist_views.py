@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import booking, waitlist
+from ..audit import client_address
 from ..models import Practitioner, VisitReason, WaitlistEntry, WaitlistOffer
 from ..patient_details import PatientDetails
 from .errors import booking_error_response, busy_response
@@ -36,8 +37,13 @@ class WaitlistJoinView(APIView):
         responses={
             201: WaitlistEntrySerializer,
             400: OpenApiResponse(
-                description="The failing field and why (verification: the code is missing or wrong), "
-                "or detail and code (too_many_entries)"
+                description="The failing field and why (verification: the code is missing or wrong), or detail "
+                "and code (already_waiting; too_many_entries_with_practitioner: 2 waiting entries of one phone with "
+                "the practitioner; too_many_entries: 3 in the clinic)"
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="too_many_joins: too many new entries from this network within an hour; see Retry-After",
             ),
         },
     )
@@ -69,6 +75,7 @@ class WaitlistJoinView(APIView):
                 patient=patient,
                 preferences=preferences(data),
                 now=timezone.now(),
+                address=client_address(request),
                 verification=verification,
             )
         except booking.BookingError as error:

@@ -7,7 +7,7 @@ from .practice import Clinic, Practitioner, VisitReason
 from .schedules import ScheduleException, WeeklyRange
 from .staff import CalendarFeed, StaffInvite, StaffMember
 from .verification import PhoneVerification
-from .waitlist import WaitlistEntry, WaitlistOffer
+from .waitlist import WaitlistEntry, WaitlistJoin, WaitlistOffer
 
 __all__ = [
     "Appointment",
@@ -27,6 +27,7 @@ __all__ = [
     "StaffMember",
     "VisitReason",
     "WaitlistEntry",
+    "WaitlistJoin",
     "WaitlistOffer",
     "WeeklyRange",
 ]

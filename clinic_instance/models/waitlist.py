@@ -124,3 +124,23 @@ class WaitlistOffer(models.Model):
     def is_held(self, now: datetime) -> bool:
         """Whether the slot is still kept for this patient alone."""
         return self.status == self.Status.OFFERED and self.hold_until > now
+
+
+class WaitlistJoin(models.Model):
+    """A new entry on the waiting list, counted against the client network it came from (waitlist_limits.py).
+
+    Kept apart from the entry, so that entries do not carry where their patients connected from: only
+    a keyed digest of the network (config/client_networks.network_digest), useless to identify anyone,
+    deleted by the nightly purge once the count no longer needs it.
+    """
+
+    network_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("waiting-list join")
+        verbose_name_plural = _("waiting-list joins")
+        indexes = [models.Index(fields=["network_digest", "created_at"], name="waitlist_join_network")]
+
+    def __str__(self) -> str:
+        return f"waiting-list join {self.pk}"

@@ -64,3 +64,11 @@ OPENRDV_PHONE_VERIFICATION = env.boolean("PHONE_VERIFICATION", True)
 # SMS-pumping guards of phone verification (the daily cap is a clinic setting).
 VERIFICATION_CODES_PER_NUMBER_PER_HOUR = env.integer("VERIFICATION_CODES_PER_NUMBER_PER_HOUR", 3)
 VERIFICATION_CODES_PER_ADDRESS_PER_HOUR = env.integer("VERIFICATION_CODES_PER_ADDRESS_PER_HOUR", 10)
+# The waiting list's limits against floods (clinic_instance/waitlist_limits.py). A new entry costs an SMS and an
+# e-mail per offer, and each offer keeps a free slot from everyone else: 5 new entries an hour from one network is
+# more than a family joining for all its members, far less than a script.
+WAITLIST_JOINS_PER_NETWORK_PER_HOUR = env.integer("WAITLIST_JOINS_PER_NETWORK_PER_HOUR", 5)
+# How many slots a practitioner's open offers may hold at once; the other freed slots wait for the next sweep (every
+# answer, decline or ended hold wakes it). Few practitioners free more than 3 times within one hold, and a flood of
+# entries then keeps at most 3 slots from the patients who book directly.
+WAITLIST_OFFERS_HELD_PER_PRACTITIONER = env.integer("WAITLIST_OFFERS_HELD_PER_PRACTITIONER", 3)

@@ -24,7 +24,12 @@ def waiting(first_name: str, phone: str, practitioner, reason) -> WaitlistEntry:
     )
     every_day = Preferences(weekdays=0b1111111, earliest=time(8), latest=time(19), until=paris_in_days(20, 0).date())
     return waitlist.join(
-        practitioner=practitioner, visit_reason=reason, patient=patient, preferences=every_day, now=timezone.now()
+        practitioner=practitioner,
+        visit_reason=reason,
+        patient=patient,
+        preferences=every_day,
+        now=timezone.now(),
+        address=None,
     )
 
 

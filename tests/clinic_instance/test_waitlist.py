@@ -37,7 +37,9 @@ def in_english():
 
 
 def join(who, alice, consultation, now, preferences=ONLY_TUESDAY_9):
-    return waitlist.join(practitioner=alice, visit_reason=consultation, patient=who, preferences=preferences, now=now)
+    return waitlist.join(
+        practitioner=alice, visit_reason=consultation, patient=who, preferences=preferences, now=now, address=None
+    )
 
 
 @pytest.fixture
@@ -65,7 +67,13 @@ def test_joining_again_needs_a_proven_phone_and_keeps_the_place(clinic, alice, c
     code = OutgoingMessage.objects.get(kind="verification").body.split("code is ")[1][:6]
     proof = phone_verification.check_code(token=issued.token, code=code, phone=PAUL.phone, now=now)
     again = waitlist.join(
-        practitioner=alice, visit_reason=consultation, patient=PAUL, preferences=later, now=now, verification=proof
+        practitioner=alice,
+        visit_reason=consultation,
+        patient=PAUL,
+        preferences=later,
+        now=now,
+        address=None,
+        verification=proof,
     )
     assert again.pk == first.pk and again.created_at == now and again.weekday_numbers() == [0, 1, 2, 3, 4]
     assert WaitlistEntry.objects.count() == 1
@@ -94,14 +102,14 @@ def test_impossible_preferences_are_refused_with_the_field(alice, consultation, 
     assert refused.value.field == field and not WaitlistEntry.objects.exists()
 
 
-def test_a_patient_waits_on_three_lists_at_most(alice, consultation, now):
+def test_a_patient_waits_on_three_lists_at_most(alice, consultation, bob, now):
     from tests.factories import make_reason
 
-    for index in range(3):
-        reason = consultation if index == 0 else make_reason(alice, f"Motif {index}")
-        join(PAUL, alice, reason, now)
+    join(PAUL, alice, consultation, now)
+    join(PAUL, alice, make_reason(alice, "Motif 1"), now)
+    join(PAUL, bob, make_reason(bob, "Motif 2"), now)
     with pytest.raises(booking.BookingError, match="3 waiting lists"):
-        join(PAUL, alice, make_reason(alice, "Motif 4"), now)
+        join(PAUL, bob, make_reason(bob, "Motif 3"), now)
 
 
 def test_a_freed_slot_is_offered_to_the_first_who_joined_and_held_for_them(

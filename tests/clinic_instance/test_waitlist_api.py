@@ -109,11 +109,11 @@ def test_joining_again_needs_a_proven_phone_then_updates_the_entry_and_keeps_its
     assert WaitlistEntry.objects.get().weekdays == 0b10101
 
 
-def test_a_fourth_list_is_refused_with_a_code(client, alice, consultation, now):
-    for index in range(3):
-        reason = consultation if index == 0 else make_reason(alice, f"Motif {index}")
-        assert post(client, JOIN, join_body(alice, reason)).status_code == 201
-    response = post(client, JOIN, join_body(alice, make_reason(alice, "Motif 4")))
+def test_a_fourth_list_is_refused_with_a_code(client, alice, consultation, bob, now):
+    for practitioner, reason in [(alice, consultation), (alice, make_reason(alice, "Motif 1")), (bob, None)]:
+        reason = reason or make_reason(practitioner, "Motif 2")
+        assert post(client, JOIN, join_body(practitioner, reason)).status_code == 201
+    response = post(client, JOIN, join_body(bob, make_reason(bob, "Motif 4")))
     assert response.status_code == 400
     assert response.json()["code"] == "too_many_entries"
     assert WaitlistEntry.objects.count() == 3

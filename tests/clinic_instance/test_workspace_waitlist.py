@@ -25,7 +25,9 @@ def waiting(first_name, phone, practitioner, reason, now):
     details = PatientDetails(
         first_name=first_name, last_name="Petit", birth_date=date(1980, 5, 17), phone=phone, email=""
     )
-    return waitlist.join(practitioner=practitioner, visit_reason=reason, patient=details, preferences=WEEKDAYS, now=now)
+    return waitlist.join(
+        practitioner=practitioner, visit_reason=reason, patient=details, preferences=WEEKDAYS, now=now, address=None
+    )
 
 
 @pytest.fixture
