@@ -97,6 +97,9 @@ class SpecialtyRow:
     profession: str
     synonyms: str
     folded: str  # fold(label profession synonyms), as search_text_of writes it
+    label_en: str = ""
+    synonyms_en: str = ""
+    folded_en: str = ""  # fold(label_en synonyms_en), which search_text_of writes last
 
     @property
     def physician(self) -> bool:
@@ -108,9 +111,12 @@ def load_specialties() -> list[SpecialtyRow]:
     from directory.text import fold
 
     return [
-        SpecialtyRow(s.id, s.code, s.label, s.profession, s.synonyms, fold(f"{s.label} {s.profession} {s.synonyms}"))
+        SpecialtyRow(
+            s.id, s.code, s.label, s.profession, s.synonyms, fold(f"{s.label} {s.profession} {s.synonyms}"),
+            s.label_en, s.synonyms_en, fold(f"{s.label_en} {s.synonyms_en}"),
+        )
         for s in Specialty.objects.order_by("id")
-    ]
+    ]  # fmt: skip
 
 
 def _zipf_cumulative(count: int, offset: float, exponent: float) -> list[float]:
@@ -250,6 +256,7 @@ class Generator:
                     specialty.folded,
                     self.folded(practice) if practice else "",
                     self.commune_folded[index],
+                    specialty.folded_en,
                 )
                 if part
             )
@@ -294,7 +301,8 @@ def check_rows(rows: list[tuple], specialties: list[SpecialtyRow]) -> None:
     """The generated search_text is exactly what Profile.save() would write, and COPY needs no escaping."""
     from directory.models import Profile, Specialty, search_text_of
 
-    by_id = {s.id: Specialty(id=s.id, code=s.code, label=s.label, profession=s.profession, synonyms=s.synonyms)
+    by_id = {s.id: Specialty(id=s.id, code=s.code, label=s.label, profession=s.profession, synonyms=s.synonyms,
+                             label_en=s.label_en, synonyms_en=s.synonyms_en)
              for s in specialties}  # fmt: skip
     for row in rows:
         fields = dict(zip(COLUMNS, row, strict=True))

@@ -105,7 +105,7 @@ class DirectoryRegistrationAdmin(admin.ModelAdmin):
 
 @admin.register(VisitReason)
 class VisitReasonAdmin(admin.ModelAdmin):
-    list_display = ["name", "duration_minutes", "patients", "online_bookable", "is_active"]
+    list_display = ["name", "name_en", "duration_minutes", "patients", "online_bookable", "is_active"]
     list_filter = ["online_bookable", "patients", "is_active", "practitioners"]
     filter_horizontal = ["practitioners"]
 

@@ -69,7 +69,7 @@ def appointment_ics(
         event.add("location", location)
     description = []
     if with_visit_reason:
-        description.append(appointment.visit_reason.name)
+        description.append(appointment.visit_reason.shown_name)
         if appointment.visit_reason.instructions:
             description.append(appointment.visit_reason.instructions)
         description.append(_("Cancel or move: %(url)s") % {"url": manage_url})

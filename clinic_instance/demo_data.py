@@ -12,6 +12,25 @@ from .availability import available_slots, clinic_timezone
 from .models import Clinic, Patient, Practitioner, ScheduleException, StaffMember, VisitReason, WeeklyRange
 from .patient_details import PatientDetails
 
+# The visit reasons' names in English, shown to patients reading in English.
+REASONS_IN_ENGLISH = {
+    "Consultation": "Consultation",
+    "Renouvellement d'ordonnance": "Prescription renewal",
+    "Vaccination": "Vaccination",
+    "Première consultation": "First consultation",
+    "Consultation de suivi": "Follow-up consultation",
+    "Contrôle des grains de beauté": "Mole check",
+    "Consultation enfant": "Child consultation",
+    "Examen obligatoire (8 jours, 9 mois, 24 mois)": "Compulsory check-up (8 days, 9 months, 24 months)",
+    "Renouvellement de lunettes": "Glasses renewal",
+    "Séance de rééducation": "Physiotherapy session",
+    "Consultation et détartrage": "Check-up and scaling",
+    "Urgence dentaire": "Dental emergency",
+    "Séance": "Session",
+    "Premier entretien": "First interview",
+    "Certificat médical": "Medical certificate",
+}
+
 TILLEULS = [
     # (title, first, last, specialty, directory code, rpps, reasons [(name, minutes, patients, instructions)],
     #  days, ranges)
@@ -191,8 +210,9 @@ def create_demo_clinic(*, now: datetime, seed: int = 1, practice: str = "tilleul
         )  # fmt: skip
         for name, minutes, patients, instructions in reasons:
             reason = VisitReason.objects.create(
-                name=name, duration_minutes=minutes, patients=patients, instructions=instructions
-            )
+                name=name, name_en=REASONS_IN_ENGLISH.get(name, ""), duration_minutes=minutes, patients=patients,
+                instructions=instructions,
+            )  # fmt: skip
             reason.practitioners.add(practitioner)
         for weekday in days:
             for start, end in ranges:

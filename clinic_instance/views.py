@@ -82,7 +82,7 @@ def book_details(request, practitioner_id: int, reason_id: int):
     verification = None
     if phone_verification.is_required():
         context.update(
-            summary=f"{practitioner.name} · {visit_reason.name} · {date_format(start.astimezone(clinic_timezone()), 'l j F Y, H:i')}",
+            summary=f"{practitioner.name} · {visit_reason.shown_name} · {date_format(start.astimezone(clinic_timezone()), 'l j F Y, H:i')}",
             confirm_label=_("Confirm the appointment"),
         )
         verification = verified_attempt(

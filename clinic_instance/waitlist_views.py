@@ -30,7 +30,9 @@ def join(request, practitioner_id: int, reason_id: int):
         return render(request, JOIN_TEMPLATE, {**context, "form": form}, status=400)
     verification = None
     if phone_verification.is_required():
-        context.update(summary=f"{practitioner.name} · {visit_reason.name}", confirm_label=_("Join the waiting list"))
+        context.update(
+            summary=f"{practitioner.name} · {visit_reason.shown_name}", confirm_label=_("Join the waiting list")
+        )
         verification = verified_attempt(
             request, form=form, phone=form.cleaned_data["phone"], form_template=JOIN_TEMPLATE, context=context
         )

@@ -10,8 +10,8 @@ HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 @admin.register(Specialty)
 class SpecialtyAdmin(admin.ModelAdmin):
-    list_display = ["label", "profession", "code", "annuaire_codes"]
-    search_fields = ["label", "synonyms", "code"]
+    list_display = ["label", "label_en", "profession", "code", "annuaire_codes"]
+    search_fields = ["label", "synonyms", "label_en", "synonyms_en", "code"]
 
 
 class InstanceKeyInline(admin.TabularInline):

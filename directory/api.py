@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import gazetteer
-from .models import Profile, Specialty
+from .models import Profile, specialties_by_label
 from .search.base import COUNT_LIMIT
 from .searching import Result, SearchParams, run_search
 from .text import fold
@@ -89,13 +89,16 @@ class SearchView(APIView):
 class SpecialtySuggestionView(APIView):
     @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: SpecialtySuggestionSerializer(many=True)})
     def get(self, request):
-        """Specialties whose label or synonyms start with the typed words."""
+        """Specialties whose label or synonyms, French or English, start with the typed words.
+
+        Labels are in the address's language (English at /en/).
+        """
         typed = fold(request.query_params.get("q", ""))[:60]
         matches = []
-        for specialty in Specialty.objects.order_by("label"):
-            words = " " + fold(f"{specialty.label} {specialty.synonyms}")
+        for specialty in specialties_by_label():
+            words = " " + fold(f"{specialty.label} {specialty.synonyms} {specialty.label_en} {specialty.synonyms_en}")
             if f" {typed}" in words:  # the typed words start a word of the label or a synonym
-                matches.append({"code": specialty.code, "label": specialty.label})
+                matches.append({"code": specialty.code, "label": specialty.shown_label})
         return Response(matches[:10])
 
 

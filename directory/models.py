@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .text import fold
@@ -19,9 +20,15 @@ class Specialty(models.Model):
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     label = models.CharField(_("label"), max_length=120)
+    label_en = models.CharField(_("English label"), max_length=120, blank=True, help_text=_("Shown at /en/."))
     profession = models.CharField(_("profession"), max_length=80)
     synonyms = models.TextField(
         _("search synonyms"), blank=True, help_text=_("Words patients use for it, separated by commas.")
+    )
+    synonyms_en = models.TextField(
+        _("English search synonyms"),
+        blank=True,
+        help_text=_("Words English speakers use for it, separated by commas."),
     )
     annuaire_codes = models.CharField(
         _("Annuaire Santé codes"),
@@ -36,7 +43,12 @@ class Specialty(models.Model):
         ordering = ["label"]
 
     def __str__(self) -> str:
-        return self.label
+        return self.shown_label
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the language of the page: English at /en/ when it has one, else French."""
+        return label_in(self.label, self.label_en)
 
 
 class Instance(models.Model):
@@ -300,6 +312,16 @@ class ProfileReport(models.Model):
         return f"{self.get_reason_display()} · {self.profile}"
 
 
+def specialties_by_label() -> list[Specialty]:
+    """Every specialty, in the alphabetical order of the labels the page shows (French or English)."""
+    return sorted(Specialty.objects.all(), key=lambda specialty: fold(specialty.shown_label))
+
+
+def label_in(label: str, label_en: str) -> str:
+    """`label_en` on English pages when it is filled, else the French `label`."""
+    return label_en if label_en and (translation.get_language() or "").split("-")[0] == "en" else label
+
+
 def display_name_of(title: str, first_name: str, last_name: str) -> str:
     """'Dr Claire Martin'."""
     return " ".join(part for part in (title, first_name, last_name) if part)
@@ -318,6 +340,9 @@ def search_text_of(profile: Profile) -> str:
                 specialty.synonyms.replace(",", " "),
                 profile.practice_name,
                 profile.city,
+                # Last, so that migration 0013 could append them to the texts it found.
+                specialty.label_en,
+                specialty.synonyms_en.replace(",", " "),
             ]
         )
     )

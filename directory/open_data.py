@@ -54,7 +54,7 @@ from django.utils import timezone
 
 from .gazetteer import Commune, all_communes
 from .models import Profile, Specialty, search_text_of
-from .specialties import SPECIALTIES
+from .specialties import ENGLISH, SPECIALTIES
 
 COLUMNS: dict[str, tuple[str, ...]] = {  # our name: the header names accepted for it, exactly
     "id_type": ("Type d'identifiant PP",),
@@ -203,11 +203,14 @@ def load_vocabulary(*, create_missing: bool = True) -> Vocabulary:
     existing = {s.code: s for s in Specialty.objects.filter(code__in=[row[0] for row in SPECIALTIES])}
     codes: dict[tuple[str, str], Specialty] = {}
     for code, label, profession, synonyms, annuaire in filter(lambda row: row[4], SPECIALTIES):
+        label_en, synonyms_en = ENGLISH.get(code, ("", ""))
         fields = {
             "code": code,
             "label": label,
+            "label_en": label_en,
             "profession": profession,
             "synonyms": synonyms,
+            "synonyms_en": synonyms_en,
             "annuaire_codes": annuaire,
         }
         specialty = existing.get(code) or (Specialty.objects.create if create_missing else Specialty)(**fields)

@@ -6,7 +6,7 @@ from django.db import connection
 from rest_framework import serializers
 
 from . import gazetteer
-from .models import display_name_of
+from .models import display_name_of, label_in
 from .search import SearchPage, SearchQuery, get_backend
 from .search.base import COUNT_LIMIT, MAX_RADIUS_KM, PAGE_SIZE
 
@@ -56,7 +56,7 @@ class Result:
 
     pk: int
     display_name: str
-    specialty_label: str
+    specialty_label: str  # in the page's language
     practice_name: str
     address: str
     postcode: str
@@ -69,8 +69,8 @@ class Result:
 
 
 RESULT_SQL = (
-    "SELECT p.id, p.title, p.first_name, p.last_name, s.label, p.practice_name, p.address, p.postcode, p.city, "
-    "p.phone, p.accepts_new_patients, p.booking_url <> '' AND p.instance_id IS NOT NULL, p.availability_url "
+    "SELECT p.id, p.title, p.first_name, p.last_name, s.label, s.label_en, p.practice_name, p.address, p.postcode, "
+    "p.city, p.phone, p.accepts_new_patients, p.booking_url <> '' AND p.instance_id IS NOT NULL, p.availability_url "
     "FROM directory_profile p JOIN directory_specialty s ON s.id = p.specialty_id WHERE p.id IN ({})"
 )
 
@@ -86,9 +86,9 @@ def load_results(page: SearchPage) -> list[Result]:
     loaded = []
     for result in page.results:
         if row := rows.get(result.profile_id):
-            pk, title, first_name, last_name, *shown, books_online, availability_url = row
-            name = display_name_of(title, first_name, last_name)
-            loaded.append(Result(pk, name, *shown, bool(books_online), availability_url, result.distance_km))
+            pk, title, first_name, last_name, label, label_en, *shown, books_online, availability_url = row
+            name, specialty = display_name_of(title, first_name, last_name), label_in(label, label_en)
+            loaded.append(Result(pk, name, specialty, *shown, bool(books_online), availability_url, result.distance_km))
     return loaded
 
 

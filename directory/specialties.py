@@ -1,5 +1,5 @@
 """The directory's vocabulary is the protocol's (federation/specialties.py); migrations import it from here."""
 
-from federation.specialties import SPECIALTIES
+from federation.specialties import ENGLISH, SPECIALTIES
 
-__all__ = ["SPECIALTIES"]
+__all__ = ["ENGLISH", "SPECIALTIES"]

@@ -13,9 +13,10 @@ def fold(text: str) -> str:
     return _NOT_WORD.sub(" ", ascii_only).strip()
 
 
-# Words patients type that name nobody: titles and the small words of French.
+# Words patients type that name nobody: titles and the small words of French and English.
 QUERY_STOPWORDS = frozenset(
     {"dr", "docteur", "pr", "professeur", "de", "du", "des", "la", "le", "les", "et", "en", "au", "aux"}
+    | {"doctor", "the", "of", "and"}
 )
 MAX_QUERY_WORDS = 8
 

@@ -16,7 +16,7 @@ from federation.documents import origin_of
 from . import moderation
 from .api import address_of
 from .forms import LANGUAGE_CHOICES, ReportForm
-from .models import Profile, Specialty
+from .models import Profile, specialties_by_label
 from .search.base import PAGE_SIZE
 from .searching import SearchParams, run_search
 
@@ -38,7 +38,7 @@ SEARCH_TRIGGERS = (
 def search(request):
     params = SearchParams(data=request.GET)
     context = {
-        "specialties": Specialty.objects.order_by("label"),
+        "specialties": specialties_by_label(),
         "languages": LANGUAGE_CHOICES,
         "asked": request.GET,
         "searched": any(request.GET.get(key) for key in SEARCH_TRIGGERS),

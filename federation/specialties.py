@@ -1,4 +1,4 @@
-"""The controlled vocabulary of professions and specialties (French), part of the protocol.
+"""The controlled vocabulary of professions and specialties (French, with English labels), part of the protocol.
 
 Profile documents name a practitioner's specialty by its code (PROTOCOL.md §4);
 the directory searches by it, and clinic instances choose from it.
@@ -96,3 +96,59 @@ SPECIALTIES: list[tuple[str, str, str, str, str]] = [
     ("audioprothese", "Audioprothésiste", "Audioprothésiste", "appareil auditif, audition", "26"),
     ("opticien", "Opticien-lunetier", "Opticien-lunetier", "opticien, lunettes, lentilles", "28"),
 ]
+
+# English labels and the words English speakers type, by code: shown at /en/ and searched in every language.
+ENGLISH: dict[str, tuple[str, str]] = {
+    "medecine-generale": ("General practitioner", "GP, general practice, family doctor, family medicine, primary care"),
+    "allergologie": ("Allergist", "allergy, allergies, allergologist"),
+    "anesthesie": ("Anaesthetist", "anesthetist, anesthesiologist, anaesthesia, anesthesia, intensive care"),
+    "cardiologie": ("Cardiologist", "cardiology, heart, cardiac"),
+    "chirurgie-orthopedique": (
+        "Orthopaedic surgeon",
+        "orthopedic surgeon, orthopaedics, orthopedics, knee surgery",
+    ),
+    "chirurgie-viscerale": (
+        "Visceral and digestive surgeon",
+        "digestive surgery, abdominal surgeon, abdominal surgery",
+    ),
+    "dermatologie": ("Dermatologist", "dermatology, skin, mole, venereologist"),
+    "endocrinologie": ("Endocrinologist", "endocrinology, diabetologist, diabetes, thyroid"),
+    "gastro-enterologie": ("Gastroenterologist", "gastroenterology, hepatologist, colonoscopy"),
+    "gynecologie": ("Gynaecologist", "gynecologist, gynaecology, gynecology, gyno, obstetrician"),
+    "medecine-physique": ("Physical medicine and rehabilitation physician", "rehabilitation, physiatrist"),
+    "nephrologie": ("Nephrologist", "nephrology, kidney, kidneys, dialysis"),
+    "neurologie": ("Neurologist", "neurology, epilepsy"),
+    "ophtalmologie": ("Ophthalmologist", "ophthalmology, eye doctor, eye, eyes, sight"),
+    "orl": ("Ear, nose and throat specialist", "ENT, otolaryngologist, ear, nose, throat"),
+    "pediatrie": ("Paediatrician", "pediatrician, paediatrics, pediatrics, child, children, baby, infant"),
+    "pneumologie": ("Pulmonologist", "pneumologist, respiratory physician, lung, lungs, asthma, sleep"),
+    "psychiatrie": ("Psychiatrist", "psychiatry, child psychiatrist, mental health"),
+    "radiologie": ("Radiologist", "radiology, xray, x-ray, ultrasound, MRI, CT scan"),
+    "rhumatologie": ("Rheumatologist", "rheumatology, arthritis, osteoarthritis, joints"),
+    "urologie": ("Urologist", "urology, bladder"),
+    "angiologie": ("Vascular physician", "angiologist, vascular medicine, phlebologist, varicose veins"),
+    "geriatrie": ("Geriatrician", "geriatrics, elderly"),
+    "chirurgie-dentaire": ("Dentist", "dental surgeon, dental, teeth, tooth"),
+    "orthodontie": ("Orthodontist", "orthodontics, braces"),
+    "sage-femme": ("Midwife", "midwifery, pregnancy, prenatal care"),
+    "pharmacie": ("Pharmacist", "pharmacy, chemist"),
+    "masso-kinesitherapie": (
+        "Physiotherapist",
+        "physio, physiotherapy, physical therapist, physical therapy, massage therapist",
+    ),
+    "pedicurie-podologie": ("Podiatrist", "chiropodist, podiatry, foot, feet"),
+    "orthophonie": ("Speech therapist", "speech and language therapist, speech therapy, speech"),
+    "orthoptie": ("Orthoptist", "orthoptics, vision therapy"),
+    "infirmier": ("Nurse", "nursing, nursing care, blood test"),
+    "psychologie": ("Psychologist", "psychotherapist, psychotherapy, counselling, therapy"),
+    "dietetique": ("Dietitian", "dietician, nutrition, nutritionist"),
+    "audioprothese": ("Hearing aid specialist", "audiologist, hearing aids, hearing"),
+    "opticien": ("Optician", "glasses, spectacles, contact lenses"),
+}
+
+
+def label_of(code: str, language: str) -> str:
+    """A specialty's label in `language` ("en", "fr", "en-gb"…): French unless English is asked and known."""
+    if language.split("-")[0] == "en" and code in ENGLISH:
+        return ENGLISH[code][0]
+    return next((label for known, label, *_rest in SPECIALTIES if known == code), "")

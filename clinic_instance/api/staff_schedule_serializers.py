@@ -57,6 +57,7 @@ class StaffReasonSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
+            "name_en",
             "duration_minutes",
             "online_bookable",
             "patients",
@@ -78,4 +79,4 @@ class ReasonInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VisitReason
-        fields = ["name", "duration_minutes", "online_bookable", "patients", "instructions", "is_active"]
+        fields = ["name", "name_en", "duration_minutes", "online_bookable", "patients", "instructions", "is_active"]

@@ -4,9 +4,10 @@ from datetime import time, timedelta
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from federation.specialties import SPECIALTIES
+from federation.specialties import SPECIALTIES, label_of
 
 from .verification import default_phone_verification
 
@@ -15,6 +16,11 @@ LONGEST_VISIT = timedelta(minutes=480)  # an appointment lasts one visit reason 
 rpps_validator = RegexValidator(r"^\d{11}$", _("An RPPS number has exactly 11 digits."))
 SPECIALTY_CHOICES = [(code, label) for code, label, *_rest in SPECIALTIES]
 SECTOR_CHOICES = [("", _("not given")), ("1", _("sector 1")), ("2", _("sector 2")), ("3", _("not contracted"))]
+
+
+def in_english() -> bool:
+    """Whether the page (or the message) being written is in English."""
+    return (translation.get_language() or "").split("-")[0] == "en"
 
 
 def default_languages() -> list[str]:
@@ -193,6 +199,13 @@ class Practitioner(models.Model):
     def name(self) -> str:
         return " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
 
+    @property
+    def shown_specialty(self) -> str:
+        """The specialty patients read: in English the directories' English label, else as the staff wrote it."""
+        if in_english() and self.specialty_code:
+            return label_of(self.specialty_code, "en")
+        return self.specialty
+
 
 class VisitReason(models.Model):
     """Why a patient comes (first consultation, follow-up…): its length and its rules."""
@@ -203,6 +216,9 @@ class VisitReason(models.Model):
         KNOWN = "known", _("known patients only")
 
     name = models.CharField(_("name"), max_length=120)
+    name_en = models.CharField(
+        _("name in English"), max_length=120, blank=True, help_text=_("Shown to patients reading in English.")
+    )
     duration_minutes = models.PositiveIntegerField(
         _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(LONGEST_VISIT.seconds // 60)]
     )
@@ -230,6 +246,11 @@ class VisitReason(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name patients read: the English one in English when there is one, else the French name."""
+        return self.name_en if self.name_en and in_english() else self.name
 
     @property
     def duration(self) -> timedelta:

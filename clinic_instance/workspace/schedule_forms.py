@@ -169,7 +169,7 @@ WeeklyRangeFormSet = forms.inlineformset_factory(
 class VisitReasonForm(forms.ModelForm):
     class Meta:
         model = VisitReason
-        fields = ["name", "duration_minutes", "online_bookable", "patients", "instructions", "is_active"]
+        fields = ["name", "name_en", "duration_minutes", "online_bookable", "patients", "instructions", "is_active"]
         widgets = {"instructions": forms.Textarea(attrs={"rows": 3})}
 
 

@@ -15,7 +15,9 @@ from ..text import search_words
 from .base import COUNT_LIMIT, MAX_RADIUS_KM, SearchBackend, SearchPage, SearchQuery, SearchResult
 
 INDEX_SETTINGS = {
-    "searchableAttributes": ["name", "specialty_label", "synonyms", "practice_name", "city"],
+    "searchableAttributes": [
+        "name", "specialty_label", "synonyms", "specialty_label_en", "synonyms_en", "practice_name", "city",
+    ],
     "filterableAttributes": [
         "id", "specialty", "postcode", "languages", "sector", "accepts_new_patients",
         "teleconsultation", "wheelchair_accessible", "_geo",
@@ -91,6 +93,8 @@ def document_of(profile: Profile) -> dict:
         "specialty": profile.specialty.code,
         "specialty_label": profile.specialty.label,
         "synonyms": profile.specialty.synonyms,
+        "specialty_label_en": profile.specialty.label_en,
+        "synonyms_en": profile.specialty.synonyms_en,
         "practice_name": profile.practice_name,
         "city": profile.city,
         "postcode": profile.postcode,

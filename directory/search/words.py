@@ -3,10 +3,11 @@
 Each word is expanded through the dictionary of known words (`directory_word`,
 kept by triggers; migration 0006) to those it resembles by trigram word
 similarity: typos ("cardiologe") and prefixes ("dermato") included. When its
-closest expansion belongs to the specialties' vocabulary ("dentiste", "kiné",
-"médecin traitant"), the word becomes a filter on those specialties, which the
-indexes serve far better than the text; otherwise it must be one of the
-profile's words (`string_to_array(search_text, ' ')`, GIN index).
+closest expansion belongs to the specialties' vocabulary, French or English
+("dentiste", "kiné", "médecin traitant", "GP", "physio"), the word becomes a
+filter on those specialties, which the indexes serve far better than the text;
+otherwise it must be one of the profile's words (`string_to_array(search_text,
+' ')`, GIN index).
 """
 
 import time as clock
@@ -21,7 +22,7 @@ SIMILARITY_THRESHOLD = 0.6  # "cardiologe" finds "cardiologue" (0.82); "cardiolo
 MAX_EXPANSIONS = 200  # a two-letter prefix resembles thousands of words
 VOCABULARY_TTL_S = 60.0
 # Words of the vocabulary's labels and synonyms that say nothing about a specialty.
-NOT_SPECIALTY_WORDS = {"de", "du", "des", "la", "le", "les", "et", "en", "au", "aux", "d", "l", "a"}
+NOT_SPECIALTY_WORDS = {"de", "du", "des", "la", "le", "les", "et", "en", "au", "aux", "d", "l", "a", "and", "of", "the"}
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,12 @@ def vocabulary() -> Vocabulary:
     if clock.monotonic() - _vocabulary.loaded_at > VOCABULARY_TTL_S:
         fresh = Vocabulary(loaded_at=clock.monotonic())
         by_word: dict[str, set[int]] = {}
-        for pk, code, label, profession, synonyms in Specialty.objects.values_list(
-            "pk", "code", "label", "profession", "synonyms"
+        for pk, code, *words in Specialty.objects.values_list(
+            "pk", "code", "label", "profession", "synonyms", "label_en", "synonyms_en"
         ):
             fresh.code_by_id[pk] = code
             fresh.id_by_code[code] = pk
-            for word in fold(f"{label} {profession} {synonyms}").split():
+            for word in fold(" ".join(words)).split():
                 if word not in NOT_SPECIALTY_WORDS:
                     by_word.setdefault(word, set()).add(pk)
         fresh.specialties_by_word = {word: frozenset(ids) for word, ids in by_word.items()}

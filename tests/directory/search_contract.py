@@ -33,6 +33,42 @@ def indexed(backend, cast):
     return cast
 
 
+def more_specialties() -> dict[str, Profile]:
+    """Who else is in the directory, for the words of more specialties (in Paris, out of the places' tests)."""
+    return {
+        "petit": make_profile("Léa", "Petit", "pediatrie", PARIS),
+        "lebrun": make_profile("Marc", "Lebrun", "masso-kinesitherapie", PARIS),
+        "nguyen": make_profile("Linh", "Nguyen", "chirurgie-dentaire", PARIS),
+        "moreau": make_profile("Anne", "Moreau", "gynecologie", PARIS),
+    }
+
+
+@pytest.fixture
+def indexed_more(backend, indexed):
+    more = more_specialties()
+    backend.index([profile.pk for profile in more.values()])
+    return {**indexed, **more}
+
+
+GPS = {"martin", "roux"}
+# What English speakers type, and whom it finds: every backend understands it (issue 17).
+ENGLISH_SEARCHES = [
+    ("pediatrician", {"petit"}),
+    ("paediatrician", {"petit"}),
+    ("pediatrican", {"petit"}),  # a typo
+    ("GP", GPS),
+    ("general practitioner", GPS),
+    ("family doctor", GPS),
+    ("physiotherapist", {"lebrun"}),
+    ("physio", {"lebrun"}),
+    ("dentist", {"nguyen"}),
+    ("cardiologist", {"lefevre"}),
+    ("dermatologist", {"benali", "durand"}),
+    ("gynecologist", {"moreau"}),
+    ("gynaecologist", {"moreau"}),
+]
+
+
 def ids(page) -> list[int]:
     return [result.profile_id for result in page.results]
 
@@ -55,6 +91,23 @@ class SearchContract:
 
     def test_synonyms_patients_use_find_the_specialty(self, backend, indexed):
         assert names(backend.search(SearchQuery(text="médecin traitant")), indexed) == {"martin", "roux"}
+
+    @pytest.mark.parametrize(("text", "expected"), ENGLISH_SEARCHES)
+    def test_english_words_find_the_specialty(self, backend, indexed_more, text, expected):
+        assert names(backend.search(SearchQuery(text=text)), indexed_more) == expected
+
+    def test_english_words_combine_with_names_and_places(self, backend, indexed_more):
+        assert names(backend.search(SearchQuery(text="Dr Martin GP")), indexed_more) == {"martin"}
+        query = SearchQuery(text="dermatologist", latitude=RENNES[0], longitude=RENNES[1], radius_km=30)
+        assert names(backend.search(query), indexed_more) == {"benali"}
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [("pédiatre", {"petit"}), ("pediatre", {"petit"}), ("kiné", {"lebrun"}), ("dentiste", {"nguyen"}),
+         ("gynéco", {"moreau"}), ("gynecologe", {"moreau"})],
+    )  # fmt: skip
+    def test_french_words_still_find_the_specialty(self, backend, indexed_more, text, expected):
+        assert names(backend.search(SearchQuery(text=text)), indexed_more) == expected
 
     def test_titles_and_small_words_are_not_required(self, backend, indexed):
         assert names(backend.search(SearchQuery(text="Dr Martin")), indexed) == {"martin"}

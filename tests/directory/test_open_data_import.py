@@ -104,7 +104,8 @@ def test_fields_are_mapped_from_the_row():
     assert (gp.address, gp.postcode, gp.city, gp.insee) == ("12 Rue de la Monnaie", "35000", "Rennes", "35238")
     assert (gp.practice_name, gp.phone, gp.books_online) == ("Cabinet du Dr Dupont-Moreau", "+33299000001", False)
     assert gp.search_text == "marie claire dupont moreau medecin generaliste medecin generaliste medecin traitant " + (
-        "medecin de famille mg cabinet du dr dupont moreau rennes"
+        "medecin de famille mg cabinet du dr dupont moreau rennes "
+        "general practitioner gp general practice family doctor family medicine primary care"
     )
     cardiologist = by_rpps(2)
     assert (cardiologist.last_name, cardiologist.address, cardiologist.city) == (

@@ -7,7 +7,7 @@ import pytest
 from directory.search.postgres import PostgresBackend
 from directory.search.simple import SimpleBackend
 
-from .search_contract import SearchContract, cast, indexed  # noqa: F401 - fixtures
+from .search_contract import SearchContract, cast, indexed, indexed_more  # noqa: F401 - fixtures
 
 
 class TestPostgresBackend(SearchContract):
