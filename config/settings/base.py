@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "config.apps.AxesConfig",  # "axes", named in the admin
+    "config.operations",  # health, metrics, backups: both roles
 ]
 
 MIDDLEWARE = [
