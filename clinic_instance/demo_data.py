@@ -139,6 +139,20 @@ CHENES = [
         [0, 1, 2, 3, 4, 5],
         [(time(8, 0), time(12, 0)), (time(14, 0), time(19, 0))],
     ),
+    (
+        "Dr",
+        "Élise",
+        "Roussel",
+        "Cardiologue",
+        "cardiologie",
+        "10001122334",
+        [
+            ("Consultation de cardiologie", 30, "all", "Apportez vos derniers ECG et bilans sanguins."),
+            ("Électrocardiogramme", 20, "all", ""),
+        ],
+        [1, 3, 4],
+        [(time(9, 0), time(12, 30)), (time(14, 0), time(17, 30))],
+    ),
 ]
 
 # The two demo practices of the demo network, in two towns.
@@ -199,6 +213,9 @@ def create_demo_clinic(*, now: datetime, seed: int = 1, practice: str = "tilleul
         setattr(clinic, name, value)
     clinic.minimum_notice_minutes = 60
     clinic.phone_verification = False  # the demo books without codes; production verifies by default
+    # Equal times mean no quiet hours (dispatch.quiet_hours_end): a demo tried at night sees its SMS and
+    # waiting-list offers at once instead of silently held until 08:00.
+    clinic.quiet_hours_start = clinic.quiet_hours_end = time(0)
     clinic.save()
     tz = clinic_timezone()
     today = now.astimezone(tz).date()

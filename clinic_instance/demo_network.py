@@ -8,19 +8,30 @@ instance, `federation_deliver --loop`, `send_messages --loop` and
 patients are written to files under the data folder (mail/, sms/).
 """
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
+from urllib.parse import urlencode
 from urllib.request import urlopen
 
 from django.conf import settings
 
+from .demo_data import PRACTICES
+
 ADMIN = ("admin", "openrdv-demo-admin")
+READY_TIMEOUT_S = 120
+
+
+class NetworkNotReady(RuntimeError):
+    """A node did not start, or the directory never listed a demo practitioner."""
 
 
 @dataclass(frozen=True)
@@ -87,19 +98,41 @@ def nodes(data_dir: Path, base_port: int) -> list[DemoNode]:
 
 
 def prepare(network: list[DemoNode], write) -> None:
-    """Databases, keys, demo practices and admin accounts; what exists is kept."""
-    for node in network:
-        node.data_dir.mkdir(parents=True, exist_ok=True)
-        node.manage("migrate", "--noinput", "-v", "0")
-        node.manage("federation_keys")
-        node.manage("createsuperuser", "--noinput", "--username", ADMIN[0], "--email", "", check=False)
-        if node.role == "clinic":
-            seeded = node.manage("seed_demo", "--practice", node.name, "--staff-password", ADMIN[1])
-            write(f"{node.title}: {seeded.stdout.strip()}")
+    """Databases, keys, demo practices and admin accounts; what exists is kept.
+
+    The nodes share nothing (each its own SQLite file and keys), so they are prepared side by side.
+    """
+    with ThreadPoolExecutor(max_workers=len(network)) as pool:
+        for said in pool.map(_prepare_node, network):
+            if said:
+                write(said)
 
 
-def serve(network: list[DemoNode], write) -> None:
-    """Start every node, federate them, and run until interrupted; then stop everything."""
+def _prepare_node(node: DemoNode) -> str:
+    node.data_dir.mkdir(parents=True, exist_ok=True)
+    node.manage("migrate", "--noinput", "-v", "0")
+    node.manage("federation_keys")
+    node.manage("createsuperuser", "--noinput", "--username", ADMIN[0], "--email", "", check=False)
+    if node.role != "clinic":
+        return ""
+    seeded = node.manage("seed_demo", "--practice", node.name, "--staff-password", ADMIN[1])
+    return f"{node.title}: {seeded.stdout.strip()}"
+
+
+def demo_practitioners(practice: str) -> set[str]:
+    """The names the directory shows for a demo practice's practitioners ('Dr Claire Martin')."""
+    return {
+        " ".join(part for part in (title, first, last) if part)
+        for title, first, last, *_ in PRACTICES[practice]["practitioners"]
+    }
+
+
+def serve(network: list[DemoNode], write, on_ready: Callable[[], None]) -> None:
+    """Start every node, federate them, call `on_ready` once the directory finds every demo practitioner
+    in its town, and run until interrupted; then stop everything.
+
+    Raises NetworkNotReady (after stopping the nodes) if that does not happen within READY_TIMEOUT_S.
+    """
     processes = []
     signal.signal(signal.SIGTERM, _interrupt)  # stopped by a service manager: stop the nodes too
     try:
@@ -114,7 +147,9 @@ def serve(network: list[DemoNode], write) -> None:
             processes.append(clinic.spawn("federation_deliver", "--loop", "1"))
             processes.append(clinic.spawn("send_messages", "--loop", "5"))
             processes.append(clinic.spawn("offer_waitlist_slots", "--loop", "15"))
-        write("The network is up; Ctrl-C stops it.")
+        for clinic in clinics:
+            _wait_until_listed(directory, clinic, processes)
+        on_ready()
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
         write("A process of the network stopped; stopping the others.")
@@ -142,4 +177,29 @@ def _wait_for(node: DemoNode, timeout_s: float = 60) -> None:
                 return
         except (URLError, OSError):
             time.sleep(0.2)
-    raise RuntimeError(f"{node.title} did not start on {node.url}")
+    raise NetworkNotReady(f"{node.title} did not start on {node.url}")
+
+
+def _wait_until_listed(directory: DemoNode, clinic: DemoNode, processes: list[subprocess.Popen]) -> None:
+    """Poll the directory's public search, as a patient would, for the clinic's town until it lists them all."""
+    expected = demo_practitioners(clinic.name)
+    city = PRACTICES[clinic.name]["clinic"]["city"]
+    query = urlencode({"place": city, "radius_km": 10})
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    found: set[str] = set()
+    while time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes):
+            raise NetworkNotReady("A process of the demo network stopped before the network was ready.")
+        try:
+            with urlopen(f"{directory.url}/api/v1/search/?{query}", timeout=10) as answer:  # noqa: S310 - loopback
+                found = {result["name"] for result in json.load(answer)["results"]}
+        except (URLError, OSError, ValueError, KeyError):
+            found = set()
+        if expected <= found:
+            return
+        time.sleep(0.5)
+    missing = ", ".join(sorted(expected - found))
+    raise NetworkNotReady(
+        f"The directory ({directory.url}) does not list {clinic.title}'s practitioners in {city} ({missing});"
+        f" is {clinic.url} registered and approved? See the output above."
+    )

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from clinic_instance.demo_network import demo_practitioners
+
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = datetime.now(ZoneInfo("Europe/Paris")).date()
 
@@ -194,22 +196,20 @@ def demo_network(tmp_path_factory):
     output = (data_dir / "demo.log").open("wb")
     demo = subprocess.Popen(command, cwd=ROOT, env=demo_environment(), stdout=output, stderr=subprocess.STDOUT)
     directory = f"http://127.0.0.1:{base_port}"
+    started = time.monotonic()
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                found = requests.get(f"{directory}/api/v1/search/", params={"place": "Nantes", "radius_km": 200},
-                                     timeout=10).json()  # fmt: skip
-                if found["count"] >= 8:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
+        # Only "Ready": the tests below search right after it, as a visitor who read the addresses would.
+        deadline = started + 240
+        while time.monotonic() < deadline and "Ready:" not in (data_dir / "demo.log").read_text():
+            assert demo.poll() is None, (data_dir / "demo.log").read_text()[-3000:]
+            time.sleep(0.2)
+        ready_after_s = time.monotonic() - started
         yield {
             "demo": demo,
             "directory": directory,
             "clinics": [f"http://127.0.0.1:{base_port + i}" for i in (1, 2)],
             "data_dir": data_dir,
+            "ready_after_s": ready_after_s,
         }
     finally:
         if demo.poll() is None:
@@ -218,11 +218,27 @@ def demo_network(tmp_path_factory):
         output.close()
 
 
+def test_right_after_ready_each_demo_town_finds_its_practitioners(demo_network):
+    """The addresses and "Ready" come only once a search answers (they used to come ~20 s before any profile)."""
+    directory = demo_network["directory"]
+    output = (demo_network["data_dir"] / "demo.log").read_text()
+    assert output.index(f"Directory (search, profiles): {directory}/") < output.index("Ready:")
+    print(f"demo ready after {demo_network['ready_after_s']:.1f} s")  # the measure, shown with -s
+    for town, practice in (("Nantes", "chenes"), ("Rennes", "tilleuls")):
+        found = requests.get(f"{directory}/api/v1/search/", params={"place": town, "radius_km": 10}, timeout=10)
+        assert {result["name"] for result in found.json()["results"]} == demo_practitioners(practice), town
+
+
+def test_the_readmes_example_search_finds_the_demo_cardiologist(demo_network):
+    found = requests.get(f"{demo_network['directory']}/api/v1/search/", params={"q": "cardiologe"}, timeout=10)
+    assert [result["name"] for result in found.json()["results"]] == ["Dr Élise Roussel"]
+
+
 def test_the_demo_network_federates_two_instances_into_the_directory(demo_network):
     directory, (tilleuls, chenes) = demo_network["directory"], demo_network["clinics"]
     found = requests.get(f"{directory}/api/v1/search/", params={"place": "Nantes", "radius_km": 200}, timeout=10)
     results = found.json()["results"]
-    assert len(results) == 8 and all(result["booking"]["kind"] == "online" for result in results)
+    assert len(results) == 9 and all(result["booking"]["kind"] == "online" for result in results)
     nantes = requests.get(f"{directory}/api/v1/search/", params={"place": "Nantes", "radius_km": 10}, timeout=10)
     claire = requests.get(f"{directory}/api/v1/search/", params={"q": "Claire Martin"}, timeout=10).json()["results"]
     assert {r["name"] for r in nantes.json()["results"]} >= {"Dr Antoine Garnier", "Dr Camille Faure"}
@@ -250,16 +266,20 @@ def test_the_demo_writes_its_messages_to_patients_into_files(demo_network):
         timeout=30,
     )
     assert booked.status_code == 201
-    # The e-mail (SMS wait for the end of the clinic's quiet hours, 20:00-08:00, whenever this runs).
+    # The e-mail, and the SMS whatever the hour: the demo clinics have no quiet hours.
     mail_dir = demo_network["data_dir"] / "mail" / "tilleuls"
+    sms_dir = demo_network["data_dir"] / "sms" / "tilleuls"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         written = [path.read_text() for path in mail_dir.glob("*.log")] if mail_dir.exists() else []
-        if any("To: lou@example.org" in text and "text/calendar" in text for text in written):
+        texted = [path.read_text() for path in sms_dir.rglob("*") if path.is_file()] if sms_dir.exists() else []
+        if any("To: lou@example.org" in text and "text/calendar" in text for text in written) and any(
+            "+33687654321" in text for text in texted
+        ):
             break
         time.sleep(0.5)
     else:
-        pytest.fail("no confirmation e-mail was written by the demo's send_messages loop")
+        pytest.fail("no confirmation e-mail and SMS were written by the demo's send_messages loop")
 
 
 def test_stopping_the_demo_stops_every_server(demo_network):

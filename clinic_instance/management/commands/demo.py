@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ...demo_data import DEMO_SECRETARY, PRACTICES
-from ...demo_network import ADMIN, nodes, prepare, serve
+from ...demo_network import ADMIN, NetworkNotReady, nodes, prepare, serve
 
 
 class Command(BaseCommand):
@@ -27,6 +27,24 @@ class Command(BaseCommand):
             raise CommandError("The demo runs with DEBUG=true (never on a production server).")
         network = nodes(Path(data_dir).resolve(), port)
         prepare(network, self.stdout.write)
+        if no_serve:
+            self.stdout.write(self.addresses(network, Path(data_dir).resolve()))
+            return
+        self.stdout.write(
+            "Starting the network; the addresses follow once the directory lists every demo practitioner."
+        )
+
+        def announce() -> None:
+            self.stdout.write(self.addresses(network, Path(data_dir).resolve()))
+            self.stdout.write("Ready: the directory finds every demo practitioner. Ctrl-C stops the network.")
+
+        try:
+            serve(network, self.stdout.write, on_ready=announce)
+        except NetworkNotReady as error:
+            raise CommandError(str(error)) from error
+
+    @staticmethod
+    def addresses(network, data_dir: Path) -> str:
         directory, *clinics = network
         lines = [
             "",
@@ -40,10 +58,9 @@ class Command(BaseCommand):
                 f" last name, e.g. {PRACTICES[clinic.name]['away'].lower()} / {ADMIN[1]})"
             )
         lines += [
-            f"Data (SQLite, keys):          {Path(data_dir).resolve()}",
-            f"Messages to patients:         {Path(data_dir).resolve()}/mail/ and sms/ (files, nothing is sent)",
+            f"Data (SQLite, keys):          {data_dir}",
+            f"Messages to patients:         {data_dir}/mail/ and sms/ (files, nothing is sent; each clinic's line"
+            " above says whether SMS wait for quiet hours)",
             "",
         ]
-        self.stdout.write("\n".join(lines))
-        if not no_serve:
-            serve(network, self.stdout.write)
+        return "\n".join(lines)
