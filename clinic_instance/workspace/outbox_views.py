@@ -121,7 +121,8 @@ def _back_to_list(request: HttpRequest) -> HttpResponse:
 
 
 def _count_links(counts: dict[str, int]) -> list[dict]:
-    """The summary at the top: "3 failed, 1 interrupted, 2 held back, 12 waiting", each a link to its filter."""
+    """The summary at the top: "3 failed, 1 interrupted, 2 held back, 12 waiting", each a link to its filter
+    (the held-back count only when there are some)."""
     wording = {
         Status.FAILED: lambda n: ngettext("%(count)d failed", "%(count)d failed", n),
         Status.UNKNOWN: lambda n: ngettext("%(count)d interrupted", "%(count)d interrupted", n),
@@ -131,4 +132,5 @@ def _count_links(counts: dict[str, int]) -> list[dict]:
     return [
         {"status": status, "count": counts[status], "text": say(counts[status]) % {"count": counts[status]}}
         for status, say in wording.items()
+        if counts[status] or status != Status.CAPPED  # rare: named only when there are some
     ]
