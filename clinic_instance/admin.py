@@ -47,6 +47,7 @@ class ClinicAdmin(admin.ModelAdmin):
                     "reminder_offsets_hours",
                     "quiet_hours_start",
                     "quiet_hours_end",
+                    "messages_per_recipient_per_day",
                     "phone_verification",
                     "verification_daily_cap",
                     "waitlist_hold_minutes",

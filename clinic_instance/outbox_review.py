@@ -2,8 +2,11 @@
 
 The dispatcher (dispatch.py) leaves two kinds of rows for a person to decide on:
 FAILED (the provider refused it, or retries ran out) and UNKNOWN (a worker died
-while sending: the patient may have it, so it is never retried by itself). An
-administrator may send either again, or mark it as handled (e.g. after phoning the patient).
+while sending: the patient may have it, so it is never retried by itself); the
+queue adds a third, CAPPED (held back because its recipient had the clinic's
+daily share of messages, message_cap.py). An administrator may send any of them
+again (for a CAPPED row, a decision to exceed the cap for it), or mark it as
+handled (e.g. after phoning the patient).
 
 Sending again only puts the row back in the outbox (PENDING, due now): the
 normal dispatcher claims it, so quiet hours, opt-outs and stale reminders (a
@@ -25,15 +28,15 @@ from django.http import HttpRequest
 
 from . import audit
 from .models import AuditEntry, OutgoingMessage
-from .patient_messages import ERASED
+from .models.messages import ERASED
 from .wakeups import wake_dispatcher_on_commit
 
 Status = OutgoingMessage.Status
 
-DID_NOT_GO_OUT = (Status.FAILED, Status.UNKNOWN)
+DID_NOT_GO_OUT = (Status.FAILED, Status.UNKNOWN, Status.CAPPED)
 """What the review page lists by default: rows that will not be sent unless someone acts."""
-RESENDABLE = frozenset({Status.FAILED, Status.UNKNOWN})
-HANDLEABLE = frozenset({Status.FAILED, Status.UNKNOWN})  # e.g. the clinic phoned the patient
+RESENDABLE = frozenset(DID_NOT_GO_OUT)
+HANDLEABLE = frozenset(DID_NOT_GO_OUT)  # e.g. the clinic phoned the patient
 MASK = "••"
 # What an action reads of a row: its status, and the ids its audit entry names.
 ACTION_FIELDS = (
@@ -109,7 +112,7 @@ def mask_recipient(recipient: str) -> str:
 def resend(
     message_id: int, *, now: datetime, expected: str | None = None, request: HttpRequest | None = None
 ) -> OutgoingMessage:
-    """Put a FAILED or UNKNOWN message back in the outbox, due `now`, and wake the dispatcher after commit.
+    """Put a FAILED, UNKNOWN or CAPPED message back in the outbox, due `now`, and wake the dispatcher after commit.
 
     `expected` is the status the administrator saw (an UNKNOWN row is resent
     only by someone who was warned the patient may have it). The last error is
@@ -129,7 +132,7 @@ def resend(
 def mark_handled(
     message_id: int, *, expected: str | None = None, request: HttpRequest | None = None
 ) -> OutgoingMessage:
-    """Close a FAILED or UNKNOWN message for good (CANCELLED): the clinic reached the patient, or chose not to.
+    """Close a FAILED, UNKNOWN or CAPPED message for good (CANCELLED): the clinic reached the patient, or chose not to.
 
     Raises NotActionable.
     """

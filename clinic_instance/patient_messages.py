@@ -10,7 +10,10 @@ A message names the clinic, the practitioner, the date and time (in the
 clinic's zone), the manage link and the clinic's phone: never the visit
 reason, the specialty or any note. One row per channel the patient can
 receive: SMS with a phone (not opted out) when the clinic sends SMS, e-mail
-with an address when it sends e-mails.
+with an address when it sends e-mails. Each row is PENDING, or CAPPED when its
+recipient already had the clinic's daily share (message_cap.py): the caller's
+transaction then holds a lock on the recipient until it ends, taken SMS before
+e-mail.
 """
 
 import logging
@@ -25,10 +28,11 @@ from django.utils import translation
 from config.federation_node import base_url
 from config.template_format import phone_display
 
+from . import message_cap
 from .calendar_file import appointment_ics
 from .message_templates import date_and_time, render_message
 from .models import Appointment, Clinic, OutgoingMessage, Patient, Practitioner, SmsOptOut, WaitlistOffer
-from .models.messages import Channel, Kind
+from .models.messages import ERASED, Channel, Kind
 from .wakeups import wake_dispatcher_on_commit
 
 logger = logging.getLogger("openrdv.messages")
@@ -107,7 +111,9 @@ def queue_absence_messages(appointment: Appointment, *, now: datetime) -> None:
     The cancellation notice queued by the same transaction is withdrawn (it was never visible to a worker).
     """
     cancel_reminders(appointment)
-    OutgoingMessage.objects.filter(appointment=appointment, kind=Kind.CANCELLATION, status=Status.PENDING).delete()
+    OutgoingMessage.objects.filter(
+        appointment=appointment, kind=Kind.CANCELLATION, status__in=[Status.PENDING, Status.CAPPED]
+    ).delete()
     _queue(appointment, Kind.ABSENCE, f"absence:{appointment.pk}", now=now, clinic=Clinic.load())
     wake_dispatcher_on_commit()
 
@@ -120,7 +126,8 @@ def queue_waitlist_offer(offer: WaitlistOffer, link: str, *, now: datetime) -> N
     context = _context(offer.start, offer.practitioner, link, language, clinic)
     for channel, recipient in patient_channels(patient, clinic):
         rendered = render_message(Kind.WAITLIST_OFFER, channel, language, context)
-        OutgoingMessage.objects.create(
+        status = _status(channel, recipient, Kind.WAITLIST_OFFER, clinic=clinic, now=now)
+        message = OutgoingMessage.objects.create(
             channel=channel,
             kind=Kind.WAITLIST_OFFER,
             patient=patient,
@@ -130,7 +137,10 @@ def queue_waitlist_offer(offer: WaitlistOffer, link: str, *, now: datetime) -> N
             body=rendered.body,
             dedupe_key=f"{_offer_key(offer.pk)}{channel}",
             due_at=now,
+            **status,
         )
+        if message.status == Status.CAPPED:
+            message_cap.alert_on_cap(message, clinic=clinic, now=now)
     wake_dispatcher_on_commit()
 
 
@@ -155,10 +165,6 @@ def cancel_reminders(appointment: Appointment) -> int:
     return OutgoingMessage.objects.filter(appointment=appointment, kind=Kind.REMINDER, status=Status.PENDING).update(
         status=Status.CANCELLED
     )
-
-
-# What an erased patient's messages keep: the model requires a recipient and a body.
-ERASED = "erased"
 
 
 def forget_patient_messages(patient: Patient) -> int:
@@ -226,15 +232,24 @@ def _queue(
             else "",
             "appointment_start": appointment.start if kind == Kind.REMINDER else None,
             "due_at": due_at or now,
+            **_status(channel, recipient, kind, clinic=clinic, now=now),
         }
         message, created = OutgoingMessage.objects.get_or_create(dedupe_key=dedupe_key, defaults=fields)
         if not created and revive:
             revived = OutgoingMessage.objects.filter(pk=message.pk, status=Status.CANCELLED).update(
-                **{**fields, "status": Status.PENDING, "attempts": 0, "last_error": ""}
+                **{"attempts": 0, "last_error": "", **fields}
             )
             created = bool(revived)
         if created:
-            logger.info("queued message %s (%s, %s)", message.pk, kind, channel)
+            logger.info("queued message %s (%s, %s): %s", message.pk, kind, channel, fields["status"])
+            if fields["status"] == Status.CAPPED:
+                message_cap.alert_on_cap(message, clinic=clinic, now=now)
+
+
+def _status(channel: str, recipient: str, kind: str, *, clinic: Clinic, now: datetime) -> dict[str, str]:
+    """A new row's status, PENDING or CAPPED (message_cap.py: locks the recipient until the transaction ends)."""
+    status = message_cap.status_for_new_message(channel=channel, recipient=recipient, kind=kind, clinic=clinic, now=now)
+    return {"status": status, **(message_cap.capped_fields(clinic) if status == Status.CAPPED else {})}
 
 
 def patient_channels(patient: Patient, clinic: Clinic) -> Iterable[tuple[str, str]]:

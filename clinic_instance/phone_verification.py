@@ -9,7 +9,9 @@ code, one booking.
 SMS pumping (fraudsters making a site text premium or foreign numbers) is met
 before anything is queued: only numbers sms.numbers allows, a few codes per
 number and per address and hour, and a daily cap per clinic, whose first
-refusal of the day alerts the administrators.
+refusal of the day alerts the administrators. These limits are the codes' own:
+the per-recipient cap on other messages (message_cap.py) neither counts nor
+holds back a code, for the reasons given there.
 """
 
 import hashlib

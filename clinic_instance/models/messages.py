@@ -7,6 +7,9 @@ claim due rows with a conditional update; a row moves CLAIMED → SENDING
 dies while CLAIMED left nothing sent: the row is claimed again after its lease.
 One that dies while SENDING may have sent it: the row becomes UNKNOWN and is
 never sent again (a duplicate SMS costs more than a flagged one).
+A row queued beyond the clinic's daily cap for its recipient is CAPPED: kept
+for the administrators to see, never sent unless one of them sends it again
+(message_cap.py).
 """
 
 from django.db import models
@@ -16,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .appointments import Appointment
 from .patients import Patient
+
+# What an erased patient's messages keep as recipient and text: the model requires both.
+ERASED = "erased"
 
 
 class Channel(models.TextChoices):
@@ -43,6 +49,7 @@ class OutgoingMessage(models.Model):
         FAILED = "failed", _("failed")
         UNKNOWN = "unknown", _("interrupted while sending (not retried)")
         CANCELLED = "cancelled", _("not needed any more")
+        CAPPED = "capped", _("held back: too many messages to this recipient in 24 hours")
 
     Channel = Channel
     Kind = Kind
@@ -83,12 +90,18 @@ class OutgoingMessage(models.Model):
             ),
             models.Index(fields=["provider_id"], condition=~Q(provider_id=""), name="message_provider_id"),
             # The administrators' review of what did not go out (outbox_review.py).
-            models.Index(fields=["created_at"], condition=Q(status__in=["failed", "unknown"]), name="message_not_sent"),
+            models.Index(
+                fields=["created_at"], condition=Q(status__in=["failed", "unknown", "capped"]), name="message_not_sent"
+            ),
+            # The count of a recipient's last 24 hours, taken before each row is queued (message_cap.py).
+            models.Index(fields=["recipient", "created_at"], name="message_recipient_recent"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(channel__in=["sms", "email"]), name="message_channel_valid"),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "claimed", "sending", "sent", "failed", "unknown", "cancelled"]),
+                condition=Q(
+                    status__in=["pending", "claimed", "sending", "sent", "failed", "unknown", "cancelled", "capped"]
+                ),
                 name="message_status_valid",
             ),
             models.CheckConstraint(

@@ -106,6 +106,15 @@ class Clinic(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100_000)],
         help_text=_("Beyond it no code is sent until midnight and the administrators are alerted (SMS fraud guard)."),
     )
+    messages_per_recipient_per_day = models.PositiveSmallIntegerField(
+        _("messages per recipient per day"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_(
+            "At most this many SMS to one phone, or e-mails to one address, are queued in 24 hours; further ones "
+            "are held back for the administrators, who are alerted (a guard against floods of bookings)."
+        ),
+    )
     waitlist_hold_minutes = models.PositiveIntegerField(
         _("waiting-list hold (minutes)"),
         default=30,

@@ -24,12 +24,12 @@ from .rendering import render_workspace
 
 Status = OutgoingMessage.Status
 MESSAGES_PER_PAGE = 50
-FILTERED_STATUSES = (Status.FAILED, Status.UNKNOWN, Status.PENDING, Status.SENT, Status.CANCELLED)
+FILTERED_STATUSES = (Status.FAILED, Status.UNKNOWN, Status.CAPPED, Status.PENDING, Status.SENT, Status.CANCELLED)
 KEPT_QUERY = ("status", "channel", "page")  # what an action's redirect keeps of the list's address
 
 
 class OutboxFilterForm(forms.Form):
-    """The list's filters, from GET; no status means "did not go out" (failed or interrupted)."""
+    """The list's filters, from GET; no status means "did not go out" (failed, interrupted or held back)."""
 
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
@@ -121,13 +121,16 @@ def _back_to_list(request: HttpRequest) -> HttpResponse:
 
 
 def _count_links(counts: dict[str, int]) -> list[dict]:
-    """The summary at the top: "3 failed, 1 interrupted, 12 waiting", each a link to its filter."""
+    """The summary at the top: "3 failed, 1 interrupted, 2 held back, 12 waiting", each a link to its filter
+    (the held-back count only when there are some)."""
     wording = {
         Status.FAILED: lambda n: ngettext("%(count)d failed", "%(count)d failed", n),
         Status.UNKNOWN: lambda n: ngettext("%(count)d interrupted", "%(count)d interrupted", n),
+        Status.CAPPED: lambda n: ngettext("%(count)d held back", "%(count)d held back", n),
         Status.PENDING: lambda n: ngettext("%(count)d waiting", "%(count)d waiting", n),
     }
     return [
         {"status": status, "count": counts[status], "text": say(counts[status]) % {"count": counts[status]}}
         for status, say in wording.items()
+        if counts[status] or status != Status.CAPPED  # rare: named only when there are some
     ]
