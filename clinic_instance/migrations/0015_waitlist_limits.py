@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic_instance', '0013_hashed_manage_tokens'),
+        ('clinic_instance', '0014_message_cap'),
     ]
 
     operations = [
