@@ -212,3 +212,16 @@ def test_a_failed_remote_copy_exits_non_zero_and_keeps_the_local_backup(tmp_path
     with pytest.raises(CommandError, match="local backup is kept"):
         call_command("backup", to=tmp_path / "backups")
     assert len(list((tmp_path / "backups").glob("*.openrdv-backup"))) == 1
+
+
+def test_a_freshly_installed_and_migrated_database_takes_the_restore_without_yes(
+    tmp_path, keys, clinic, fresh_database
+):
+    archive = take_backup(tmp_path / "backups")
+    assert manage("migrate", "--noinput", database_url=fresh_database).returncode == 0
+
+    result = manage("restore", str(archive), database_url=fresh_database)
+
+    assert result.returncode == 0, result.stderr
+    assert rows(fresh_database, APPOINTMENTS) == rows(source_url(), APPOINTMENTS)
+    assert row_counts(fresh_database) == row_counts(source_url())
