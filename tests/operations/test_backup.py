@@ -225,3 +225,15 @@ def test_a_freshly_installed_and_migrated_database_takes_the_restore_without_yes
     assert result.returncode == 0, result.stderr
     assert rows(fresh_database, APPOINTMENTS) == rows(source_url(), APPOINTMENTS)
     assert row_counts(fresh_database) == row_counts(source_url())
+
+
+def test_the_manifest_names_the_code_version_the_migrations_and_a_hash_per_file(tmp_path, keys, clinic):
+    from config.operations.backup import read_passphrase
+    from config.operations.restore import open_backup
+
+    opened = open_backup(archive=take_backup(tmp_path / "backups"), passphrase=read_passphrase())
+
+    assert set(opened.manifest["files"]) == {"database.pgdump", "federation-keys/node.key", "environment"}
+    assert opened.manifest["code_version"]
+    assert opened.manifest["migrations"]["clinic_instance"].startswith("00")
+    assert opened.manifest["role"] == "clinic"
