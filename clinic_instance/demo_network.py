@@ -1,11 +1,13 @@
 """The demo network: a directory and two clinic instances on this machine, federated for real.
 
-Each node is its own process with its own SQLite database, keys and address
-(under var/demo/ by default); the instances register with the directory and
-publish their practitioners through the protocol, over HTTP. Beside each
-instance, `federation_deliver --loop`, `send_messages --loop` and
-`offer_waitlist_slots --loop` stand in for its Celery worker; messages to
-patients are written to files under the data folder (mail/, sms/).
+Each node is served by gunicorn (gthread workers, as in production) with its own
+SQLite database, keys and address (under var/demo/ by default); the instances
+register with the directory and publish their practitioners through the
+protocol, over HTTP. Beside each instance, `federation_deliver --loop`,
+`send_messages --loop` and `offer_waitlist_slots --loop` stand in for its
+Celery worker, so the demo needs no Redis; messages to patients are written to
+files under the data folder (mail/, sms/). The directory also holds "call to
+book" profiles imported from a synthetic Annuaire Santé sample (OPEN_DATA_SAMPLE).
 """
 
 import json
@@ -28,6 +30,13 @@ from .demo_data import PRACTICES
 
 ADMIN = ("admin", "openrdv-demo-admin")
 READY_TIMEOUT_S = 120
+OPEN_DATA_SAMPLE = Path(__file__).with_name("demo_open_data") / "PS_LibreAcces_Personne_activite_synthetic.txt"
+# 2 workers x 8 threads answer 16 requests at once; the others wait in the worker's queue or the listen backlog
+# (not refused): a burst of 100 visitors gets 100 answers. SQLite takes one writer at a time anyway.
+GUNICORN = (
+    "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--backlog", "2048",
+    "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket", "--log-level", "warning",
+)  # fmt: skip
 
 
 class NetworkNotReady(RuntimeError):
@@ -59,7 +68,6 @@ class DemoNode:
             "FEDERATION_ALLOW_PRIVATE_ADDRESSES": "true",
             "DIRECTORY_INSTANCE_ALLOWLIST": self.allowlist,
             "DJANGO_SUPERUSER_PASSWORD": ADMIN[1],
-            "DJANGO_RUNSERVER_HIDE_WARNING": "true",
             # Demo accounts sign in with a password alone; production asks for an authenticator's code.
             "STAFF_TWO_FACTOR_REQUIRED": "false",
             # Messages to patients land in files under the data folder (no SMTP server, no Twilio).
@@ -83,6 +91,13 @@ class DemoNode:
         return subprocess.Popen(  # noqa: S603 - as above
             [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=self.env(), stdout=subprocess.DEVNULL
         )
+
+    def serve(self) -> subprocess.Popen:
+        """The node under gunicorn, as production serves it; errors go to the demo's output, access logs nowhere."""
+        return subprocess.Popen(  # noqa: S603 - gunicorn from this virtualenv, arguments from this module
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}", *GUNICORN],
+            cwd=settings.BASE_DIR, env=self.env(), stdout=subprocess.DEVNULL,
+        )  # fmt: skip
 
 
 def nodes(data_dir: Path, base_port: int) -> list[DemoNode]:
@@ -114,7 +129,8 @@ def _prepare_node(node: DemoNode) -> str:
     node.manage("federation_keys")
     node.manage("createsuperuser", "--noinput", "--username", ADMIN[0], "--email", "", check=False)
     if node.role != "clinic":
-        return ""
+        imported = node.manage("import_annuaire_sante", str(OPEN_DATA_SAMPLE))
+        return f"{node.title}: {imported.stdout.strip().splitlines()[0]} (synthetic open-data sample, call to book)"
     seeded = node.manage("seed_demo", "--practice", node.name, "--staff-password", ADMIN[1])
     return f"{node.title}: {seeded.stdout.strip()}"
 
@@ -137,7 +153,7 @@ def serve(network: list[DemoNode], write, on_ready: Callable[[], None]) -> None:
     signal.signal(signal.SIGTERM, _interrupt)  # stopped by a service manager: stop the nodes too
     try:
         for node in network:
-            processes.append(node.spawn("runserver", f"127.0.0.1:{node.port}", "--noreload"))
+            processes.append(node.serve())
         for node in network:
             _wait_for(node)
         directory, *clinics = network
@@ -160,7 +176,7 @@ def serve(network: list[DemoNode], write, on_ready: Callable[[], None]) -> None:
             process.terminate()
         for process in processes:
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
 

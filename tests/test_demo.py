@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from clinic_instance.demo_network import demo_practitioners
+from clinic_instance.demo_network import GUNICORN, OPEN_DATA_SAMPLE, demo_practitioners
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = datetime.now(ZoneInfo("Europe/Paris")).date()
@@ -39,7 +39,7 @@ def demo_environment() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
-    """The demo's first clinic instance, prepared by `manage.py demo --no-serve`, under gunicorn."""
+    """The demo's first clinic instance, prepared by `manage.py demo --no-serve`, under gunicorn as the demo runs it."""
     data_dir = tmp_path_factory.mktemp("demo")
     base_port = free_port()
     prepared = subprocess.run(
@@ -50,8 +50,7 @@ def demo_server(tmp_path_factory):
     environment = {**demo_environment(), "DATABASE_URL": f"sqlite:///{database}"}
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "8", "--worker-class", "gthread"],
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", *GUNICORN],
         cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -218,6 +217,21 @@ def demo_network(tmp_path_factory):
         output.close()
 
 
+def search_all(directory: str, **params) -> list[dict]:
+    """Every result of a directory search, page after page."""
+    results, page = [], 1
+    while True:
+        found = requests.get(f"{directory}/api/v1/search/", params={**params, "page": page}, timeout=10).json()
+        results += found["results"]
+        if not found["results"] or len(results) >= found["count"]:
+            return results
+        page += 1
+
+
+def online(results: list[dict]) -> set[str]:
+    return {result["name"] for result in results if result["booking"]["kind"] == "online"}
+
+
 def test_right_after_ready_each_demo_town_finds_its_practitioners(demo_network):
     """The addresses and "Ready" come only once a search answers (they used to come ~20 s before any profile)."""
     directory = demo_network["directory"]
@@ -226,7 +240,7 @@ def test_right_after_ready_each_demo_town_finds_its_practitioners(demo_network):
     print(f"demo ready after {demo_network['ready_after_s']:.1f} s")  # the measure, shown with -s
     for town, practice in (("Nantes", "chenes"), ("Rennes", "tilleuls")):
         found = requests.get(f"{directory}/api/v1/search/", params={"place": town, "radius_km": 10}, timeout=10)
-        assert {result["name"] for result in found.json()["results"]} == demo_practitioners(practice), town
+        assert online(found.json()["results"]) == demo_practitioners(practice), town
 
 
 def test_the_readmes_example_search_finds_the_demo_cardiologist(demo_network):
@@ -236,16 +250,84 @@ def test_the_readmes_example_search_finds_the_demo_cardiologist(demo_network):
 
 def test_the_demo_network_federates_two_instances_into_the_directory(demo_network):
     directory, (tilleuls, chenes) = demo_network["directory"], demo_network["clinics"]
-    found = requests.get(f"{directory}/api/v1/search/", params={"place": "Nantes", "radius_km": 200}, timeout=10)
-    results = found.json()["results"]
-    assert len(results) == 9 and all(result["booking"]["kind"] == "online" for result in results)
+    # Both clinics' 9 practitioners book online; the 24 profiles of the synthetic open-data sample are call-to-book.
+    results = search_all(directory, place="Nantes", radius_km=200)
+    assert len(online(results)) == 9 and len(results) == 9 + 24
     nantes = requests.get(f"{directory}/api/v1/search/", params={"place": "Nantes", "radius_km": 10}, timeout=10)
     claire = requests.get(f"{directory}/api/v1/search/", params={"q": "Claire Martin"}, timeout=10).json()["results"]
-    assert {r["name"] for r in nantes.json()["results"]} >= {"Dr Antoine Garnier", "Dr Camille Faure"}
+    assert online(nantes.json()["results"]) >= {"Dr Antoine Garnier", "Dr Camille Faure"}
     hand_off = requests.get(claire[0]["booking"]["url"], allow_redirects=False, timeout=10)
     assert hand_off.headers["Location"].startswith(f"{tilleuls}/book/")
     next_slot = requests.get(f"{chenes}/api/v1/practitioners/1/next-slot/", headers={"Origin": directory}, timeout=10)
     assert next_slot.json()["start"] and next_slot.headers["Access-Control-Allow-Origin"] == directory
+
+
+def test_the_demo_directory_shows_call_to_book_profiles_from_the_synthetic_sample(demo_network):
+    directory = demo_network["directory"]
+    for town in ("Rennes", "Nantes"):
+        results = search_all(directory, place=town, radius_km=10)
+        call_to_book = [result for result in results if result["booking"]["kind"] == "phone"]
+        assert call_to_book and all("Exemple-" in result["name"] for result in call_to_book), town
+    page = requests.get(f"{directory}/", params={"place": "Rennes"}, timeout=10)
+    assert page.status_code == 200 and "Exemple-Argile" in page.text
+    assert "synthetic" in OPEN_DATA_SAMPLE.with_name("README.md").read_text().lower()
+
+
+def all_at_once(count: int, request) -> list[object]:
+    """`request(index)` from `count` threads released together; a status code or the exception's name each."""
+    barrier = threading.Barrier(count)
+    answers: list[object] = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            answers[index] = request(index).status_code
+        except requests.RequestException as error:
+            answers[index] = type(error).__name__
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_a_hundred_simultaneous_visitors_of_the_demo_instance_all_get_answers(demo_network):
+    tilleuls = demo_network["clinics"][0]
+    practitioner = requests.get(f"{tilleuls}/api/v1/practitioners/", timeout=10).json()[0]
+    reason = practitioner["visit_reasons"][0]
+    slots = {"practitioner": practitioner["id"], "visit_reason": reason["id"], "from": TODAY,
+             "to": TODAY + timedelta(days=14)}  # fmt: skip
+    answers = all_at_once(
+        100,
+        lambda i: (
+            requests.get(f"{tilleuls}/api/v1/slots/", params=slots, timeout=60)
+            if i % 2
+            else requests.get(f"{tilleuls}/book/{practitioner['id']}/", timeout=60)
+        ),
+    )
+    assert answers == [200] * 100
+
+
+def test_thirty_simultaneous_bookings_of_one_demo_slot_give_one_201_and_29_conflicts(demo_network):
+    tilleuls = demo_network["clinics"][0]
+    practitioner = requests.get(f"{tilleuls}/api/v1/practitioners/", timeout=10).json()[1]
+    reason = next(r for r in practitioner["visit_reasons"] if r["patients"] == "all")
+    start = requests.get(
+        f"{tilleuls}/api/v1/slots/",
+        params={"practitioner": practitioner["id"], "visit_reason": reason["id"],
+                "from": TODAY + timedelta(days=7), "to": TODAY + timedelta(days=21)},
+        timeout=10,
+    ).json()["slots"][0]["start"]  # fmt: skip
+
+    def book(index: int) -> requests.Response:
+        patient = {"first_name": f"P{index}", "last_name": "Rush", "birth_date": "1990-01-01",
+                   "phone": f"+3361235{index:04d}"}  # fmt: skip
+        body = {"practitioner": practitioner["id"], "visit_reason": reason["id"], "start": start, "patient": patient}
+        return requests.post(f"{tilleuls}/api/v1/appointments/", json=body, timeout=60)
+
+    assert sorted(all_at_once(30, book), key=str) == [201] + [409] * 29
 
 
 def test_the_demo_writes_its_messages_to_patients_into_files(demo_network):
