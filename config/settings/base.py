@@ -216,3 +216,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Health and monitoring (config/operations/): /metrics answers loopback clients and holders of this bearer
+# token only. A role lists its lag checks (name: function(now) -> bool) and its database-read gauges.
+METRICS_TOKEN = env.string("METRICS_TOKEN", "")
+OPERATIONS_LAG_CHECKS: dict[str, str] = {}
+OPERATIONS_GAUGES = ""
+# A monitor or the upgrade script asks these over plain HTTP on the machine itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
