@@ -86,7 +86,6 @@ def test_a_directory_with_an_overdue_feed_is_not_ready(client, now, settings):
     settings.ROOT_URLCONF = "directory.urls"
     settings.OPERATIONS_LAG_CHECKS = {"federation_pull": "directory.feed_lag.pulls_within_lag"}
     settings.OPERATIONS_GAUGES = "directory.feed_lag.gauges"
-    settings.FEED_PULL_MAX_LAG = timedelta(minutes=15)
     instance = Instance.objects.create(base_url="https://rdv.example.fr", name="A", status="approved")
     Instance.objects.filter(pk=instance.pk).update(feed_read_at=now - timedelta(minutes=5))
     assert ready(client) == (
@@ -95,3 +94,10 @@ def test_a_directory_with_an_overdue_feed_is_not_ready(client, now, settings):
     )
     Instance.objects.filter(pk=instance.pk).update(feed_read_at=now - timedelta(minutes=20))
     assert ready(client)[1]["checks"]["federation_pull"] == "fail"
+
+
+@pytest.mark.django_db
+def test_the_health_endpoints_are_not_in_the_api_schema(client, clinic):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert not [path for path in schema["paths"] if path.strip("/") in {"healthz", "readyz", "metrics"}]
+    assert any(path.startswith("/api/v1/") for path in schema["paths"])
