@@ -40,7 +40,13 @@ def prometheus_metrics(request: HttpRequest) -> HttpResponse:
 
 
 def _from_loopback(request: HttpRequest) -> bool:
-    # REMOTE_ADDR as config/reverse_proxy.py decided it: a client forwarded by nginx is the client.
+    """REMOTE_ADDR as config/reverse_proxy.py decided it: a client forwarded by nginx is the client.
+
+    A forwarded request is refused even when its proxy is not trusted (TRUSTED_PROXIES left empty):
+    it would otherwise be the proxy's loopback address.
+    """
+    if "HTTP_X_FORWARDED_FOR" in request.META:
+        return False
     try:
         return ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
     except ValueError:

@@ -65,6 +65,12 @@ def test_an_outside_client_forwarded_by_the_trusted_proxy_gets_a_404(client, cli
     assert response.status_code == 404
 
 
+def test_a_forwarded_client_gets_a_404_even_when_the_proxy_is_not_trusted(client, clinic, settings):
+    settings.TRUSTED_PROXIES = ()  # misconfigured: everyone forwarded by nginx would be 127.0.0.1
+    response = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=OUTSIDER)
+    assert response.status_code == 404
+
+
 def test_the_token_opens_the_metrics_and_a_wrong_one_does_not(client, clinic, settings):
     settings.METRICS_TOKEN = TOKEN
     assert client.get("/metrics", REMOTE_ADDR=OUTSIDER, HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
