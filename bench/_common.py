@@ -193,10 +193,15 @@ def describe_plan(plan: AgendaPlan) -> str:
 # ---------------------------------------------------------------- database and Django
 
 
+BENCH_REDIS_URL = "redis://127.0.0.1:6379/12"
+
+
 def bench_env(*, database_url: str = DATABASE_URL, debug: bool = True, **extra: str) -> dict[str, str]:
     """The environment of a bench's child processes: the clinic role on `database_url`, plus `extra`.
 
-    With debug=False (production's code paths) a random SECRET_KEY is set.
+    With debug=False (production's code paths) a random SECRET_KEY is set, and the shared cache
+    that production requires (deploy check openrdv.E002) is Redis database 12, which no test uses.
+    Phone codes are off, as in the demo: the benches measure booking, not the SMS code step.
     """
     env = dict(os.environ)
     for name in ("DJANGO_SETTINGS_MODULE", "OPENRDV_ROLE", "REDIS_URL", "SECRET_KEY_FILE", "DATABASE_URL_FILE"):
@@ -209,7 +214,8 @@ def bench_env(*, database_url: str = DATABASE_URL, debug: bool = True, **extra: 
             "TIME_ZONE": TZ_NAME,
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
-            **({} if debug else {"SECRET_KEY": secrets.token_urlsafe(48)}),
+            "PHONE_VERIFICATION": "false",
+            **({} if debug else {"SECRET_KEY": secrets.token_urlsafe(48), "REDIS_URL": BENCH_REDIS_URL}),
             **extra,
         }
     )

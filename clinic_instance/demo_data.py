@@ -29,6 +29,8 @@ REASONS_IN_ENGLISH = {
     "Séance": "Session",
     "Premier entretien": "First interview",
     "Certificat médical": "Medical certificate",
+    "Consultation de cardiologie": "Cardiology consultation",
+    "Électrocardiogramme": "Electrocardiogram",
 }
 
 TILLEULS = [

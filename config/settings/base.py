@@ -207,6 +207,12 @@ FEDERATION_KEY_DIR = Path(env.string("FEDERATION_KEY_DIR", str(BASE_DIR / "var" 
 FEDERATION_KEY_PASSPHRASE = env.string("FEDERATION_KEY_PASSPHRASE", "")
 FEDERATION_ALLOW_PRIVATE_ADDRESSES = env.boolean("FEDERATION_ALLOW_PRIVATE_ADDRESSES", False)
 
+# Backups (config/operations/backup.py, deploy/README.md "Backups").
+BACKUP_DIR = Path(env.string("BACKUP_DIR", "/var/backups/openrdv"))
+BACKUP_PASSPHRASE_FILE = env.string("BACKUP_PASSPHRASE_FILE", "")  # required outside DEBUG
+BACKUP_REMOTE = env.string("BACKUP_REMOTE", "")  # an rsync destination: user@host:/path or a folder
+OPENRDV_ENV_FILE = env.string("OPENRDV_ENV_FILE", "")  # the environment file saved with each backup
+
 # Logs carry ids and outcomes, never a patient's name, phone or birth date.
 LOGGING = {
     "version": 1,

@@ -98,7 +98,7 @@ def test_a_patient_finds_a_nearby_dermatologist_despite_a_typo_and_narrows_by_la
 
     expect(page.get_by_role("status")).to_have_text("2 practitioners found · near Rennes")
     expect(page.locator("li.result")).to_have_count(2)
-    expect(result(page, "Dr Léa Roux")).to_contain_text("Dermatologue")
+    expect(result(page, "Dr Léa Roux")).to_contain_text("Dermatologist")
     distance = result(page, "Dr Karim Benali").locator(".distance")
     expect(distance).to_have_text(re.compile(r"^\d+\.\d km$"))
     assert 4 < float(distance.inner_text().removesuffix(" km")) < 9  # Cesson-Sévigné, beside Rennes
@@ -127,7 +127,7 @@ def test_a_patient_opens_a_profile_and_is_handed_off_to_the_clinic_booking_page(
     page.get_by_role("link", name="Dr Léa Roux").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Dr Léa Roux")
-    expect(page.locator("article.profile")).to_contain_text("Dermatologue")
+    expect(page.locator("article.profile")).to_contain_text("Dermatologist")
     expect(page.locator("article.profile")).to_contain_text("Cabinet du Thabor, 3 rue de Paris, 35000 Rennes")
     booking_url = f"{live_server.url}/en/?handed-off=1"
     with page.expect_navigation() as navigation:
@@ -254,7 +254,7 @@ def test_a_practitioner_signs_up_creates_a_profile_and_is_found_once_approved(pa
     expect(page.get_by_label("First name")).to_have_value("Nora")
     page.get_by_label("Your RPPS number").fill("10007654321")
     page.get_by_label("Title").fill("Dr")
-    page.get_by_label("Specialty").select_option(label="Pédiatre")
+    page.get_by_label("Specialty").select_option(label="Paediatrician")
     page.get_by_label("Postcode").fill("35400")
     page.get_by_label("City").fill("Saint-Malo")
     page.get_by_label("Phone").fill("02 99 00 00 09")
@@ -269,7 +269,7 @@ def test_a_practitioner_signs_up_creates_a_profile_and_is_found_once_approved(pa
     open_results(page, live_server, q="petit", place="Saint-Malo")
     expect(page.get_by_role("status")).to_contain_text("0 practitioners found")
 
-    approve(moderator, "Dr Nora Petit · Pédiatre", "Profile status changed.")
+    approve(moderator, "Dr Nora Petit · Paediatrician", "Profile status changed.")
 
     open_results(page, live_server, q="petit", place="Saint-Malo")
     expect(page.get_by_role("status")).to_have_text("1 practitioner found · near Saint-Malo")

@@ -34,7 +34,7 @@ def test_a_secretary_edits_the_schedule_and_adds_a_visit_reason(page: Page, live
     assert alice.weekly_ranges.filter(weekday=0).count() == 2
 
     page.get_by_role("link", name="Visit reasons", exact=True).click()
-    page.get_by_label("Name").fill("Vaccination")
+    page.get_by_label("Name *", exact=True).fill("Vaccination")
     page.get_by_label("Duration (minutes)").fill("10")
     page.get_by_role("button", name="Add the visit reason").click()
     expect(page.get_by_role("status")).to_contain_text("Vaccination")

@@ -46,7 +46,7 @@ def test_a_demo_clinic_offers_free_time_to_its_waiting_list_at_night(chenes, nig
     every_thursday = Preferences(weekdays=THURSDAY, earliest=time(8), latest=time(18), until=date(2027, 3, 10))
     waitlist.join(
         practitioner=garnier, visit_reason=garnier.visit_reasons.get(patients="all"), patient=LOU,
-        preferences=every_thursday, now=night,
+        preferences=every_thursday, now=night, address=None,
     )  # fmt: skip
     assert waitlist.offer_free_slots(night) == 1
 

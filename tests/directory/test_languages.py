@@ -13,7 +13,7 @@ pytestmark = pytest.mark.usefixtures("directory_urls")
 
 # Addresses that servers and tools read, not people: the protocol and the admin have one address each.
 LANGUAGE_NEUTRAL = {
-    *("federation-discovery", "federation-register", "federation-profile", "api-schema"),
+    *("federation-discovery", "federation-register", "federation-profile", "api-schema", "favicon"),
     *("healthz", "readyz", "metrics"),  # for machines, in no language
 }
 
