@@ -62,6 +62,11 @@ class AgendaBusy(Exception):
     """The agenda stayed locked by other writers for too long; retrying later is safe."""
 
 
+def refusal_reason(refusal: "SlotTaken | AgendaBusy") -> str:
+    """The metrics' name of a refused booking: the 409s and the 503s."""
+    return "slot_taken" if isinstance(refusal, SlotTaken) else "agenda_busy"
+
+
 @dataclass(frozen=True)
 class BookingResult:
     appointment: Appointment
@@ -97,9 +102,7 @@ def book_appointment(
         result = _book(practitioner, visit_reason, start, patient, now, source, idempotency_key,
                        request_fingerprint, verification, through_offer)  # fmt: skip
     except (SlotTaken, AgendaBusy) as refusal:
-        metrics.booking_refused(
-            channel=channel, reason="slot_taken" if isinstance(refusal, SlotTaken) else "agenda_busy"
-        )
+        metrics.booking_refused(channel=channel, reason=refusal_reason(refusal))
         raise
     if result.created:
         metrics.booking_made(channel=channel)

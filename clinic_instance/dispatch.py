@@ -259,10 +259,12 @@ def _move(rows: QuerySet, status: str, **fields) -> str:
     """The conditional update of one transition; '' if the row was no longer in the expected state."""
     if "last_error" in fields:
         fields["last_error"] = fields["last_error"][:300]
+    failing = status in (Status.FAILED, Status.UNKNOWN)
+    channel = rows.values_list("channel", flat=True).first() if failing else None  # read while `rows` matches
     if not rows.update(status=status, **fields):
         return ""
-    if status in (Status.FAILED, Status.UNKNOWN):
-        metrics.MESSAGE_FAILURES.labels(channel=rows.values_list("channel", flat=True).first() or "unknown").inc()
+    if failing:
+        metrics.MESSAGE_FAILURES.labels(channel=channel or "unknown").inc()
     return status
 
 

@@ -122,9 +122,7 @@ def book_by_phone(
     try:
         made = _book_by_phone(practitioner, visit_reason, start, patient, now, force)
     except (SlotTaken, booking.AgendaBusy) as refusal:
-        metrics.booking_refused(
-            channel="staff", reason="slot_taken" if isinstance(refusal, SlotTaken) else "agenda_busy"
-        )
+        metrics.booking_refused(channel="staff", reason=booking.refusal_reason(refusal))
         raise
     metrics.booking_made(channel="staff")
     return made

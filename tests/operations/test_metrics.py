@@ -4,16 +4,27 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from ipaddress import ip_network
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from clinic_instance.booking import SlotTaken
+from clinic_instance.dispatch import dispatch_due
+from clinic_instance.models import OutgoingMessage
+from clinic_instance.patient_details import PatientDetails
+from clinic_instance.sms import PermanentSmsError
+from clinic_instance.staff_booking import book_by_phone
 from tests.clinic_instance.test_api import booking_body
+from tests.clinic_instance.test_dispatch import one_sms
+from tests.dispatch_support import ScriptedSmsBackend
+from tests.factories import paris
 from tests.network import ROOT
 
 pytestmark = pytest.mark.django_db
 OUTSIDER = "203.0.113.9"
+TUESDAY_9 = paris(2027, 3, 2, 9, 0)
 TOKEN = "s3cret-scraper-token-for-the-tests"
 
 
@@ -53,6 +64,30 @@ def test_bookings_and_refused_bookings_are_counted(client, now, alice, consultat
         value(before, taken, channel="online", reason="slot_taken") + 1
     )
     assert value(after, "openrdv_outbox_backlog") >= 1  # the confirmation, due now
+
+
+def test_bookings_by_phone_and_their_refusals_count_as_staff(client, now, alice, consultation):
+    patient = PatientDetails("Paul", "Petit", date(1980, 1, 2), "+33612345678")
+    before = samples(client)
+    book_by_phone(practitioner=alice, visit_reason=consultation, start=TUESDAY_9, patient=patient, now=now)
+    with pytest.raises(SlotTaken):
+        book_by_phone(practitioner=alice, visit_reason=consultation, start=TUESDAY_9, patient=patient, now=now)
+    after = samples(client)
+    made, taken = "openrdv_bookings_total", "openrdv_booking_refusals_total"
+    assert value(after, made, channel="staff") == value(before, made, channel="staff") + 1
+    assert value(after, taken, channel="staff", reason="slot_taken") == (
+        value(before, taken, channel="staff", reason="slot_taken") + 1
+    )
+
+
+def test_a_message_that_fails_is_counted(client, now, clinic, settings):
+    settings.SMS_BACKEND = "tests.dispatch_support.ScriptedSmsBackend"
+    ScriptedSmsBackend.script, ScriptedSmsBackend.calls = [PermanentSmsError("Twilio 21211: invalid To number")], 0
+    before = value(samples(client), "openrdv_outbox_failures_total", channel="sms")
+    one_sms(now)
+    dispatch_due("w1", now=now)
+    assert OutgoingMessage.objects.get().status == "failed"
+    assert value(samples(client), "openrdv_outbox_failures_total", channel="sms") == before + 1
 
 
 def test_a_client_from_outside_gets_a_404(client, clinic):
