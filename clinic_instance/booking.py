@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
+from config.operations import metrics
+
 from . import patient_messages, phone_verification
 from .availability import available_slots, clinic_timezone, time_is_taken
 from .models import Appointment, Clinic, Patient, PhoneVerification, Practitioner, VisitReason
@@ -60,6 +62,11 @@ class AgendaBusy(Exception):
     """The agenda stayed locked by other writers for too long; retrying later is safe."""
 
 
+def refusal_reason(refusal: "SlotTaken | AgendaBusy") -> str:
+    """The metrics' name of a refused booking: the 409s and the 503s."""
+    return "slot_taken" if isinstance(refusal, SlotTaken) else "agenda_busy"
+
+
 @dataclass(frozen=True)
 class BookingResult:
     appointment: Appointment
@@ -90,6 +97,20 @@ def book_appointment(
     check_offer(practitioner, visit_reason, source)
     if start < now:
         raise BookingError(_("This time is in the past."), field="start", code="past")
+    channel = "online" if source == Appointment.Source.ONLINE else "staff"
+    try:
+        result = _book(practitioner, visit_reason, start, patient, now, source, idempotency_key,
+                       request_fingerprint, verification, through_offer)  # fmt: skip
+    except (SlotTaken, AgendaBusy) as refusal:
+        metrics.booking_refused(channel=channel, reason=refusal_reason(refusal))
+        raise
+    if result.created:
+        metrics.booking_made(channel=channel)
+    return result
+
+
+def _book(practitioner, visit_reason, start, patient, now, source, idempotency_key, request_fingerprint,
+          verification, through_offer) -> BookingResult:  # fmt: skip
     try:
         with transaction.atomic():
             _lock_agenda(practitioner)

@@ -24,6 +24,8 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from config.operations import metrics
+
 from .availability import clinic_timezone
 from .models import Appointment, Clinic, OutgoingMessage
 from .phone_verification import CODE_VALIDITY
@@ -257,7 +259,13 @@ def _move(rows: QuerySet, status: str, **fields) -> str:
     """The conditional update of one transition; '' if the row was no longer in the expected state."""
     if "last_error" in fields:
         fields["last_error"] = fields["last_error"][:300]
-    return status if rows.update(status=status, **fields) else ""
+    failing = status in (Status.FAILED, Status.UNKNOWN)
+    channel = rows.values_list("channel", flat=True).first() if failing else None  # read while `rows` matches
+    if not rows.update(status=status, **fields):
+        return ""
+    if failing:
+        metrics.MESSAGE_FAILURES.labels(channel=channel or "unknown").inc()
+    return status
 
 
 def _reason(error: Exception) -> str:

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.urls import reverse
 
 from config.federation_node import base_url, signed_fetch
+from config.operations import metrics
 from federation.fetch import FetchRefused
 from federation.keys import UnusableKey
 
@@ -171,6 +172,7 @@ def _deliver(message: OutboxMessage, *, now: datetime, report: DeliveryReport) -
     message.last_error = error[:200]
     message.save(update_fields=["attempts", "next_attempt_at", "last_error"])
     logger.warning("federation: %s v%s to %s failed (%s)", message.ref, message.version, url, message.last_error)
+    metrics.FEDERATION_DELIVERY_FAILURES.inc()
     report.failed += 1
 
 

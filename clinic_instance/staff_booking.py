@@ -21,6 +21,8 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
+from config.operations import metrics
+
 from . import booking, patient_messages
 from .availability import available_slots, clinic_timezone, local_day_bounds, overlapping_appointments
 from .booking import BookingError, SlotTaken
@@ -117,6 +119,16 @@ def book_by_phone(
 
     Raises BookingError (code `outside_hours` unless `force`), SlotTaken or AgendaBusy.
     """
+    try:
+        made = _book_by_phone(practitioner, visit_reason, start, patient, now, force)
+    except (SlotTaken, booking.AgendaBusy) as refusal:
+        metrics.booking_refused(channel="staff", reason=booking.refusal_reason(refusal))
+        raise
+    metrics.booking_made(channel="staff")
+    return made
+
+
+def _book_by_phone(practitioner, visit_reason, start, patient, now, force) -> StaffBooking:
     booking.check_offer(practitioner, visit_reason, Appointment.Source.PHONE)
     _check_not_past(start, now)
     if isinstance(patient, Patient) and patient.erased_at is not None:

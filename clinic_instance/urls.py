@@ -13,6 +13,7 @@ register_converter(ManageTokenConverter, "manage_token")
 
 urlpatterns = [
     *favicon_urlpatterns,
+    path("", include("config.operations.urls")),
     path(".well-known/openrdv", federation_views.discovery, name="federation-discovery"),
     path("federation/v1/feed/", federation_views.feed, name="federation-feed"),
     path("", views.home, name="home"),

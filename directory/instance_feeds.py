@@ -11,6 +11,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from config.federation_node import signed_fetch
+from config.operations import metrics
 from federation.documents import InvalidDocument, parse_profile_document
 from federation.fetch import FetchRefused
 from federation.keys import UnusableKey
@@ -54,10 +55,12 @@ def pull(instance: Instance, *, now: datetime) -> PullReport:
 
 
 def pull_all(*, now: datetime) -> dict[str, PullReport]:
-    return {
+    reports = {
         instance.base_url: pull(instance, now=now)
         for instance in Instance.objects.filter(status=Instance.Status.APPROVED).order_by("pk")
     }
+    metrics.FEDERATION_DELIVERY_FAILURES.inc(sum(bool(report.error) for report in reports.values()))
+    return reports
 
 
 def _apply(instance: Instance, item, *, report: PullReport) -> None:

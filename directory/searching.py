@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.db import connection
 from rest_framework import serializers
 
+from config.operations import metrics
+
 from . import gazetteer
 from .models import display_name_of, label_in
 from .search import SearchPage, SearchQuery, get_backend
@@ -99,6 +101,7 @@ class SearchOutcome:
     place: gazetteer.Commune | None
 
 
+@metrics.SEARCH_LATENCY.time()
 def run_search(params: dict) -> SearchOutcome:
     """Resolve the place, ask the configured backend, load the profiles of the page."""
     place = None

@@ -1,7 +1,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from config.favicon import favicon_urlpatterns
@@ -10,6 +10,7 @@ from . import api, federation_views, moderation_views, practitioner_views, views
 
 urlpatterns = [
     *favicon_urlpatterns,
+    path("", include("config.operations.urls")),
     path(".well-known/openrdv", federation_views.discovery, name="federation-discovery"),
     path("federation/v1/instances/", federation_views.register_instance, name="federation-register"),
     path("federation/v1/profiles/<str:ref>", federation_views.receive_profile, name="federation-profile"),

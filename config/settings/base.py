@@ -222,3 +222,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Health and monitoring (config/operations/): /metrics answers loopback clients and holders of this bearer
+# token only. A role lists its lag checks (name: function(now) -> bool) and its database-read gauges.
+METRICS_TOKEN = env.string("METRICS_TOKEN", "")
+OPERATIONS_LAG_CHECKS: dict[str, str] = {}
+OPERATIONS_GAUGES = ""
+# Production: a folder shared by gunicorn's and Celery's processes (on /run, emptied at boot), where each one
+# writes its counters for a scrape to add up (config/operations/metrics.py). It must exist before they count.
+if _metrics_folder := env.string("PROMETHEUS_MULTIPROC_DIR", ""):
+    Path(_metrics_folder).mkdir(parents=True, exist_ok=True)
+# A monitor or the upgrade script asks these over plain HTTP on the machine itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -72,3 +72,13 @@ WAITLIST_JOINS_PER_NETWORK_PER_HOUR = env.integer("WAITLIST_JOINS_PER_NETWORK_PE
 # answer, decline or ended hold wakes it). Few practitioners free more than 3 times within one hold, and a flood of
 # entries then keeps at most 3 slots from the patients who book directly.
 WAITLIST_OFFERS_HELD_PER_PRACTITIONER = env.integer("WAITLIST_OFFERS_HELD_PER_PRACTITIONER", 3)
+
+# Readiness (config/operations/health.py): a due message unsent for longer than this, or a profile change no
+# directory has received for longer than that (a directory down for an hour), makes the instance "not ready".
+OUTBOX_MAX_LAG = timedelta(minutes=env.integer("OUTBOX_MAX_LAG_MINUTES", 15))
+FEDERATION_MAX_LAG = timedelta(minutes=env.integer("FEDERATION_MAX_LAG_MINUTES", 60))
+OPERATIONS_LAG_CHECKS = {
+    "message_outbox": "clinic_instance.backlogs.messages_within_lag",
+    "federation_delivery": "clinic_instance.backlogs.publications_within_lag",
+}
+OPERATIONS_GAUGES = "clinic_instance.backlogs.gauges"

@@ -28,3 +28,11 @@ LOGOUT_REDIRECT_URL = "search"
 
 # Approved instances' profile feeds are read every 5 minutes (`celery -A config worker -B`).
 CELERY_BEAT_SCHEDULE = {"pull-instance-feeds": {"task": "directory.tasks.pull_feeds", "schedule": 300.0}}
+
+# Readiness (config/operations/health.py): an approved instance whose feed was not read for this long (three
+# missed pulls) makes the directory "not ready".
+from datetime import timedelta  # noqa: E402
+
+FEED_PULL_MAX_LAG = timedelta(minutes=env.integer("FEED_PULL_MAX_LAG_MINUTES", 15))
+OPERATIONS_LAG_CHECKS = {"federation_pull": "directory.feed_lag.pulls_within_lag"}
+OPERATIONS_GAUGES = "directory.feed_lag.gauges"

@@ -7,6 +7,7 @@ it in its own process (tests/test_layout.py).
 """
 
 import os
+from datetime import timedelta
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DATABASE_URL", "postgres://openrdv@127.0.0.1:5432/openrdv")
@@ -27,3 +28,4 @@ FEDERATION_ALLOW_PRIVATE_ADDRESSES = True  # peers are on loopback in the tests
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "practitioner-account"
 LOGOUT_REDIRECT_URL = "search"
+FEED_PULL_MAX_LAG = timedelta(minutes=15)  # the directory's readiness (config/settings/directory.py)

@@ -12,7 +12,10 @@ from .factories import RENNES, make_profile
 pytestmark = pytest.mark.usefixtures("directory_urls")
 
 # Addresses that servers and tools read, not people: the protocol and the admin have one address each.
-LANGUAGE_NEUTRAL = {"federation-discovery", "federation-register", "federation-profile", "api-schema", "favicon"}
+LANGUAGE_NEUTRAL = {
+    *("federation-discovery", "federation-register", "federation-profile", "api-schema", "favicon"),
+    *("healthz", "readyz", "metrics"),  # for machines, in no language
+}
 
 
 def named_patterns(resolver=None, localized=False, namespace=""):
