@@ -128,8 +128,8 @@ start_store() { # PostgreSQL and Redis, through systemd or directly (a chroot, a
 start_store
 
 # 3. The system user, its folders, the code and its virtualenv.
-id openrdv >/dev/null 2>&1 || run adduser --system --group --home /var/lib/openrdv --no-create-home openrdv
 mkdir -p "$code" "$etc" "$state/federation-keys" "$state/static" "$state/acme" "$backups"
+id openrdv >/dev/null 2>&1 || run adduser --system --group --home /var/lib/openrdv --no-create-home openrdv
 run chown openrdv:openrdv "$state" "$state/federation-keys" "$state/static" "$backups"
 chmod 0755 "$state" "$state/static"
 chmod 0700 "$state/federation-keys" "$backups"
