@@ -30,9 +30,15 @@ if [ ! -f "$cache/python.stamp" ] || [ "$(cat "$cache/python.stamp")" != "$(sha2
   mkdir -p "$cache/bookworm/cache"
   cp "$checkout/pyproject.toml" "$cache/bookworm/cache/"
   cp /etc/resolv.conf "$cache/bookworm/etc/resolv.conf"
-  chroot "$cache/bookworm" /bin/sh -ec 'cd /cache; python3 -m venv venv; venv/bin/pip download --quiet --dest wheels uv
+  # This machine's trust store, for the download only (the registries may be reached through a proxy).
+  # (Debian's pip reads the system bundle only: it stands in for the root's own during the download.)
+  bundle=$cache/bookworm/etc/ssl/certs/ca-certificates.crt
+  cp "$bundle" "$cache/bookworm/cache/ca.crt.orig"
+  cat /etc/ssl/certs/ca-certificates.crt /usr/local/share/ca-certificates/*.crt >"$bundle" 2>/dev/null || true
+  chroot "$cache/bookworm" env -i PATH=/usr/bin:/bin HOME=/root /bin/sh -ec 'cd /cache; python3 -m venv venv; venv/bin/pip download --quiet --dest wheels uv
     venv/bin/pip install --quiet --no-index --find-links wheels uv
     venv/bin/uv pip install --quiet --cache-dir uv --python venv/bin/python -r pyproject.toml'
+  cp "$cache/bookworm/cache/ca.crt.orig" "$bundle"
   mv "$cache/bookworm/cache/wheels" "$cache/bookworm/cache/uv" "$cache/"
   rm -rf "$cache/bookworm/cache"
   sha256sum <"$checkout/pyproject.toml" >"$cache/python.stamp"
