@@ -22,6 +22,8 @@ if [ ! -x "$cache/bookworm/usr/bin/python3" ]; then
   command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
   rm -rf "$cache/bookworm.tmp"
   debootstrap --variant=minbase --include="$packages" bookworm "$cache/bookworm.tmp" http://deb.debian.org/debian >/dev/null
+  # Built beside this machine's own PostgreSQL, the root's cluster took the next free port.
+  sed -i 's/^port = .*/port = 5432/' "$cache/bookworm.tmp"/etc/postgresql/*/main/postgresql.conf
   mv "$cache/bookworm.tmp" "$cache/bookworm"
 fi
 if [ ! -f "$cache/python.stamp" ] || [ "$(cat "$cache/python.stamp")" != "$(sha256sum <"$checkout/pyproject.toml")" ]; then
@@ -35,10 +37,12 @@ if [ ! -f "$cache/python.stamp" ] || [ "$(cat "$cache/python.stamp")" != "$(sha2
   bundle=$cache/bookworm/etc/ssl/certs/ca-certificates.crt
   cp "$bundle" "$cache/bookworm/cache/ca.crt.orig"
   cat /etc/ssl/certs/ca-certificates.crt /usr/local/share/ca-certificates/*.crt >"$bundle" 2>/dev/null || true
-  chroot "$cache/bookworm" env -i PATH=/usr/bin:/bin HOME=/root /bin/sh -ec 'cd /cache; python3 -m venv venv; venv/bin/pip download --quiet --dest wheels uv
+  status=0
+  chroot "$cache/bookworm" env -i PATH=/usr/bin:/bin HOME=/root SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt /bin/sh -ec 'cd /cache; python3 -m venv venv; venv/bin/pip download --quiet --dest wheels uv
     venv/bin/pip install --quiet --no-index --find-links wheels uv
-    venv/bin/uv pip install --quiet --cache-dir uv --python venv/bin/python -r pyproject.toml'
+    venv/bin/uv pip install --quiet --cache-dir uv --python venv/bin/python -r pyproject.toml' || status=$?
   cp "$cache/bookworm/cache/ca.crt.orig" "$bundle"
+  [ "$status" = 0 ] || exit "$status"
   mv "$cache/bookworm/cache/wheels" "$cache/bookworm/cache/uv" "$cache/"
   rm -rf "$cache/bookworm/cache"
   sha256sum <"$checkout/pyproject.toml" >"$cache/python.stamp"
@@ -76,7 +80,7 @@ inside /src/deploy/install.sh clinic --domain rdv.cabinet.lan --self-signed --em
   { cat "$work/again.log"; exit 1; }
 
 echo "PHONE_VERIFICATION=false" >>"$root/etc/openrdv/clinic.local.env"
-inside openrdv-manage seed_demo >/dev/null
+inside openrdv-manage seed_demo >/dev/null 2>&1
 # gunicorn was started before the local setting: start it again through install.sh's own path.
 inside /bin/sh -c 'kill "$(cat /run/openrdv-web.pid)"; rm /run/openrdv-web.pid'
 sleep 1
@@ -101,10 +105,13 @@ body = {"practitioner": practitioner["id"], "visit_reason": reason["id"], "start
 print(curl("-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json", "-d", json.dumps(body),
            f"{base}/appointments/"))
 EOF
+count() { inside runuser -u postgres -- psql -tAc "SELECT count(*) FROM clinic_instance_appointment" openrdv; }
+before=$(count)
 status=$(inside python3 /tmp/book.py)
 [ "$status" = 201 ] || { echo "booking through nginx answered $status"; tail -50 "$root/var/log/openrdv-web.log"; exit 1; }
-count() { inside runuser -u postgres -- psql -tAc "SELECT count(*) FROM clinic_instance_appointment" openrdv; }
-[ "$(count)" = 1 ] || { echo "the booking is not in the database"; exit 1; }
+echo "HTTPS through nginx (curl --cacert) and a booking through nginx: 201"
+booked=$((before + 1))
+[ "$(count)" = "$booked" ] || { echo "the booking is not in the database"; exit 1; }
 
 if [ -f "$root/opt/openrdv/config/operations/management/commands/restore.py" ]; then
   inside openrdv-manage backup >/dev/null
@@ -114,7 +121,7 @@ if [ -f "$root/opt/openrdv/config/operations/management/commands/restore.py" ]; 
   inside runuser -u postgres -- dropdb openrdv
   inside runuser -u postgres -- createdb -O openrdv openrdv
   inside openrdv-manage restore "$archive" >/dev/null
-  [ "$(count)" = 1 ] || { echo "the booking did not survive backup, drop, restore"; exit 1; }
+  [ "$(count)" = "$booked" ] || { echo "the booking did not survive backup, drop, restore"; exit 1; }
   echo "backup, drop, restore: the booking is still there"
 else
   echo "manage.py restore is not in this checkout: backup/restore part not run"
