@@ -177,6 +177,7 @@ FEDERATION_KEY_DIR=/var/lib/openrdv/federation-keys
 FEDERATION_KEY_PASSPHRASE_FILE=/etc/openrdv/federation-passphrase
 BACKUP_DIR=/var/backups/openrdv
 BACKUP_PASSPHRASE_FILE=/etc/openrdv/backup-passphrase
+OPENRDV_ENV_FILE=/etc/openrdv/$role.env
 EOF
 [ -n "$email" ] && echo "DEFAULT_FROM_EMAIL=$email" >>"$new_env"
 if ! cmp -s "$new_env" "$envfile"; then

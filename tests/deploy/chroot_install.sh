@@ -120,7 +120,7 @@ if [ -f "$root/opt/openrdv/config/operations/management/commands/restore.py" ]; 
   sleep 2
   inside runuser -u postgres -- dropdb openrdv
   inside runuser -u postgres -- createdb -O openrdv openrdv
-  inside openrdv-manage restore "$archive" >/dev/null
+  inside openrdv-manage restore "$archive" --yes >/dev/null
   [ "$(count)" = "$booked" ] || { echo "the booking did not survive backup, drop, restore"; exit 1; }
   echo "backup, drop, restore: the booking is still there"
 else
