@@ -272,7 +272,9 @@ else
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then continue; fi
     command=$(sed -n 's/^ExecStart=//p' "$units/openrdv-$name@.service" | sed 's/%%/%/g')
     # shellcheck disable=SC2086 # the unit's command line, split as systemd splits it
-    as_openrdv $command >>"/var/log/openrdv-$name.log" 2>&1 &
+    # exec all the way down: the pid file names gunicorn's (celery's) own process, which a TERM stops.
+    (exec setpriv --reuid=openrdv --regid=openrdv --init-groups -- /opt/openrdv/deploy/with-env.sh "$role" $command \
+      >>"/var/log/openrdv-$name.log" 2>&1) &
     echo $! >"$pidfile"
   done
   pgrep -x nginx >/dev/null && nginx -s reload || nginx

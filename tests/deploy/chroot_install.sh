@@ -88,7 +88,7 @@ inside /src/deploy/install.sh clinic --domain rdv.cabinet.lan --self-signed --em
 
 curl_in() { inside curl -sS --retry 20 --retry-delay 1 --retry-all-errors --cacert /etc/openrdv/tls/rdv.cabinet.lan.crt \
   --resolve rdv.cabinet.lan:443:127.0.0.1 "$@"; }
-curl_in -o /dev/null -w '%{http_code}\n' https://rdv.cabinet.lan/ | grep -qx 200 || { echo "no HTTPS answer"; exit 1; }
+curl_in -o /tmp/home.html -w '%{http_code}\n' https://rdv.cabinet.lan/ | grep -qx 200 || { echo "no HTTPS answer"; exit 1; }
 inside /bin/sh -c 'cat > /tmp/book.py' <<'EOF'
 import json, subprocess, datetime
 def curl(*args):
@@ -118,7 +118,7 @@ if [ -f "$root/opt/openrdv/config/operations/management/commands/restore.py" ]; 
   archive=$(inside sh -c 'ls -t /var/backups/openrdv/* | head -n 1')
   inside /bin/sh -c 'kill "$(cat /run/openrdv-web.pid)" "$(cat /run/openrdv-worker.pid)"; rm /run/openrdv-*.pid'
   sleep 2
-  inside runuser -u postgres -- dropdb openrdv
+  inside runuser -u postgres -- dropdb --force openrdv
   inside runuser -u postgres -- createdb -O openrdv openrdv
   inside openrdv-manage restore "$archive" --yes >/dev/null
   [ "$(count)" = "$booked" ] || { echo "the booking did not survive backup, drop, restore"; exit 1; }
