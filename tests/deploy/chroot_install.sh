@@ -62,6 +62,8 @@ cleanup() {
   chroot "$root" /bin/sh -c 'for f in /run/openrdv-*.pid; do [ -f "$f" ] && kill "$(cat "$f")"; done;
     nginx -s stop; redis-cli shutdown nosave; pg_ctlcluster --skip-systemctl-redirect 15 main stop' >/dev/null 2>&1 || true
   for mount in dev/pts dev sys proc; do umount -l "$root/$mount" 2>/dev/null || true; done
+  # The copy is ~750 MB; --one-file-system never follows a mount that failed to go.
+  rm -rf --one-file-system "$root"
 }
 trap cleanup EXIT
 mount -t proc proc "$root/proc"
