@@ -31,14 +31,14 @@ def free_port() -> int:
 
 
 def tls_site(upstream: str, port: int, cert: Path, key: Path) -> str:
-    """The shipped TLS server block, with this test's port, certificate and upstream."""
-    block = SITE.read_text().split("server {")[2]
+    """The shipped TLS server block (and its log format), with this test's port, certificate and upstream."""
+    preamble, _redirect, block = SITE.read_text().split("server {")
     block = re.sub(r"listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;", block)
     block = re.sub(r"\s*listen \[::\]:443 ssl;", "", block)
     block = re.sub(r"ssl_certificate [^;]+;", f"ssl_certificate {cert};", block)
     block = re.sub(r"ssl_certificate_key [^;]+;", f"ssl_certificate_key {key};", block)
     block = block.replace("proxy_pass http://127.0.0.1:8001;", f"proxy_pass {upstream};")
-    return "server {" + block
+    return preamble + "server {" + block
 
 
 @pytest.fixture
