@@ -12,6 +12,7 @@ import os
 import subprocess
 import tarfile
 import tempfile
+import tomllib
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -53,7 +54,14 @@ def code_version() -> str:
         )  # fmt: skip
         return described.stdout.strip()
     except (OSError, subprocess.SubprocessError):
+        pass
+    # An installed server has a copy of the code without .git (deploy/install.sh rsyncs it) and
+    # the project is not installed as a package: its pyproject.toml still names the release.
+    try:
         return metadata.version("openrdv")
+    except metadata.PackageNotFoundError:
+        with open(Path(settings.BASE_DIR) / "pyproject.toml", "rb") as project:
+            return str(tomllib.load(project)["project"]["version"])
 
 
 def latest_migrations() -> dict[str, str]:

@@ -33,3 +33,12 @@ def test_it_keeps_only_the_newest_backup_of_a_day():
 def test_a_server_that_was_off_for_weeks_keeps_its_last_backups():
     old = nightly(10, last=datetime(2026, 9, 1, 2, 30, tzinfo=UTC))
     assert set(old[:7]) <= backups_to_keep(taken=old)
+
+
+def test_a_copy_of_the_code_without_git_names_its_release_from_pyproject(tmp_path, settings):
+    """deploy/install.sh rsyncs the code without .git, and the project is not an installed package."""
+    from config.operations.backup import code_version
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "openrdv"\nversion = "9.8.7"\n')
+    settings.BASE_DIR = tmp_path
+    assert code_version() == "9.8.7"
