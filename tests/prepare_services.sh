@@ -25,6 +25,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/bin/rsync ] || missing+=(rsync)  # the backups' remote copy (tests/operations)
+[ -x /usr/bin/systemd-analyze ] || missing+=(systemd)  # systemd-analyze verify of the shipped units (tests/deploy)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

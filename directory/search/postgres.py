@@ -74,11 +74,11 @@ class PostgresBackend(SearchBackend):
             total = sum(n for facet, _value, n in counts if facet == "specialty")
             if total <= COUNT_LIMIT:
                 return SearchPage(count=total, results=_results(page), facets=_facets(counts))
-            if search.distance or search.rank or not search.has_words:
-                cursor.execute(
-                    _page_sql(search, nearest_first=bool(search.distance and not search.rank)), search.params
-                )
-                page = [(None, pk, distance) for pk, distance in cursor.fetchall()]
+            # Past the limit the counted page came from an unordered subset of the matches: read the
+            # page again in its own order (exact words too: which COUNT_LIMIT + 1 rows the subset
+            # held depended on the plan, and the first page then skipped profiles of the first names).
+            cursor.execute(_page_sql(search, nearest_first=bool(search.distance and not search.rank)), search.params)
+            page = [(None, pk, distance) for pk, distance in cursor.fetchall()]
         shown = max(0, COUNT_LIMIT - offset)  # never the (COUNT_LIMIT + 1)th
         return SearchPage(count=COUNT_LIMIT, results=_results(page)[:shown], facets={}, count_exact=False)
 

@@ -65,3 +65,11 @@ def test_the_worker_runs_the_scheduler_and_the_daily_jobs_have_timers():
     assert "manage.py prune_search_words" in (UNITS / "openrdv-prune-search-words@.service").read_text()
     for timer in ("openrdv-backup@.timer", "openrdv-prune-search-words@.timer"):
         assert "OnCalendar=" in (UNITS / timer).read_text()
+
+
+def test_the_web_and_the_worker_count_metrics_in_one_shared_folder():
+    """Without PROMETHEUS_MULTIPROC_DIR each gunicorn worker would report only its own counters."""
+    for name in ("openrdv-web@.service", "openrdv-worker@.service"):
+        text = (UNITS / name).read_text()
+        assert "Environment=PROMETHEUS_MULTIPROC_DIR=/run/openrdv/metrics" in text, name
+        assert "RuntimeDirectory=openrdv/metrics" in text and "RuntimeDirectoryPreserve=yes" in text, name
