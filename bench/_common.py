@@ -222,6 +222,17 @@ def bench_env(*, database_url: str = DATABASE_URL, debug: bool = True, **extra: 
     return env
 
 
+def clear_bench_redis() -> None:
+    """Empty the benches' Redis database (BENCH_REDIS_URL): the wake-ups and cache entries a run left."""
+    import redis
+
+    client = redis.Redis.from_url(BENCH_REDIS_URL)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
 def _psql(sql: str) -> None:
     subprocess.run(
         ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-h", "127.0.0.1", "-U", "openrdv", "-d", "postgres", "-c", sql],

@@ -120,11 +120,12 @@ def _book(practitioner, visit_reason, start, patient, now, source, idempotency_k
                     if earlier.request_fingerprint != request_fingerprint:
                         raise IdempotencyKeyReused()
                     return BookingResult(earlier, created=False)
+            clinic = Clinic.load()  # read once, under the lock, for the checks and the messages
             if source == Appointment.Source.ONLINE and through_offer is None:
                 # Spent first, so that its error comes first; a later refusal rolls the spending back.
-                spend_verification_if_required(verification, phone=patient.phone, now=now)
+                spend_verification_if_required(verification, phone=patient.phone, now=now, clinic=clinic)
             check_patient_rules(practitioner, visit_reason, patient, now)
-            _check_free(practitioner, visit_reason, start, now, ignore_offer=through_offer)
+            _check_free(practitioner, visit_reason, start, now, ignore_offer=through_offer, clinic=clinic)
             appointment = Appointment.objects.create(
                 practitioner=practitioner,
                 visit_reason=visit_reason,
@@ -135,7 +136,7 @@ def _book(practitioner, visit_reason, start, patient, now, source, idempotency_k
                 idempotency_key=idempotency_key or None,
                 request_fingerprint=request_fingerprint,
             )
-            patient_messages.queue_booking_messages(appointment, now=now)
+            patient_messages.queue_booking_messages(appointment, now=now, clinic=clinic)
     except IntegrityError as error:
         if idempotency_key:
             earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first()
@@ -258,9 +259,10 @@ def _check_free(
     *,
     ignore: int | None = None,
     ignore_offer: int | None = None,
+    clinic: Clinic | None = None,
 ) -> None:
     """Refuse a start that is not among the free slots: 'taken' if it overlaps a booking or a waiting-list hold."""
-    clinic = Clinic.load()
+    clinic = clinic or Clinic.load()
     day = start.astimezone(clinic_timezone()).date()
     try:
         slots = available_slots(
@@ -285,12 +287,14 @@ def _check_free(
     raise BookingError(_("This time is not an available slot."), field="start", code="not_a_slot")
 
 
-def spend_verification_if_required(verification: PhoneVerification | None, *, phone: str, now: datetime) -> None:
+def spend_verification_if_required(
+    verification: PhoneVerification | None, *, phone: str, now: datetime, clinic: Clinic | None = None
+) -> None:
     """For a patient's online request: spend the verified attempt the clinic requires, or refuse.
 
     Call inside the request's transaction: if it fails, the attempt is not spent.
     """
-    if not phone_verification.is_required():
+    if not phone_verification.is_required(clinic):
         return
     if verification is None:
         raise BookingError(

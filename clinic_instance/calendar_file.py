@@ -38,7 +38,12 @@ def revision(appointment: Appointment) -> int:
 
 
 def appointment_ics(
-    appointment: Appointment, *, manage_url: str, now: datetime, with_visit_reason: bool = True
+    appointment: Appointment,
+    *,
+    manage_url: str,
+    now: datetime,
+    with_visit_reason: bool = True,
+    clinic: Clinic | None = None,
 ) -> bytes:
     """The calendar file of `appointment` as it is now; a cancelled one is a METHOD:CANCEL of the same event.
 
@@ -46,7 +51,7 @@ def appointment_ics(
     description: right for the patient's own download, not for an e-mail (read
     on shared screens and kept by providers), which carries the link alone.
     """
-    clinic = Clinic.load()
+    clinic = clinic or Clinic.load()
     cancelled = appointment.status == Appointment.Status.CANCELLED
     calendar = Calendar()
     calendar.add("prodid", "-//OpenRDV//Clinic instance//EN")

@@ -50,11 +50,23 @@ def status_for_new_message(*, channel: str, recipient: str, kind: str, clinic: C
 
     The caller must be inside transaction.atomic() and insert the row (or not) before it ends: the
     recipient stays locked until then, so concurrent queuings to one recipient count one after the
-    other and cannot all pass. A caller queuing several rows gets them in one count each; the lock is
-    taken again at no cost within the same transaction.
+    other and cannot all pass.
     """
-    if kind in UNCAPPED_KINDS:
-        return Status.PENDING
+    return statuses_for_new_messages(channel=channel, recipient=recipient, kinds=[kind], clinic=clinic, now=now)[0]
+
+
+def statuses_for_new_messages(
+    *, channel: str, recipient: str, kinds: list[str], clinic: Clinic, now: datetime
+) -> list[str]:
+    """The statuses of new rows of `kinds` to `recipient` on `channel`, in order, counted as one batch.
+
+    One lock and one count for the batch (a booking queues a confirmation and its reminders together):
+    the n-th counted row is PENDING while the recent rows plus the n-1 before it are under the cap.
+    The caller must insert the rows inside the same transaction, as for status_for_new_message.
+    """
+    counted = [kind not in UNCAPPED_KINDS for kind in kinds]
+    if not any(counted):
+        return [Status.PENDING] * len(kinds)
     _lock_recipient(channel, recipient)
     recent = (
         OutgoingMessage.objects.filter(channel=channel, recipient=recipient, created_at__gt=now - WINDOW)
@@ -62,7 +74,15 @@ def status_for_new_message(*, channel: str, recipient: str, kind: str, clinic: C
         .exclude(kind__in=UNCAPPED_KINDS)
         .count()
     )
-    return Status.PENDING if recent < clinic.messages_per_recipient_per_day else Status.CAPPED
+    statuses = []
+    for is_counted in counted:
+        if not is_counted:
+            statuses.append(Status.PENDING)
+            continue
+        statuses.append(Status.PENDING if recent < clinic.messages_per_recipient_per_day else Status.CAPPED)
+        if statuses[-1] == Status.PENDING:
+            recent += 1
+    return statuses
 
 
 def capped_fields(clinic: Clinic) -> dict[str, str]:

@@ -14,10 +14,11 @@ translation.override(language) they come out in the patient's language.
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.template import Context, Engine, Node, TemplateSyntaxError
+from django.template import Context, Engine, Node, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, TextNode, Variable, VariableNode
 from django.template.defaulttags import CommentNode, IfNode
 from django.utils import dateformat, translation
@@ -171,25 +172,50 @@ def default_source(kind: str, channel: str, language: str) -> tuple[str, str]:
         return str(subject), str(body)
 
 
-def template_source(kind: str, channel: str, language: str) -> tuple[str, str]:
-    """The clinic's own wording if it has one, else the default."""
-    custom = MessageTemplate.objects.filter(kind=kind, channel=channel, language=language).first()
+# The clinic's own wordings of one language, by (kind, channel, language): read once for a batch of messages.
+CustomTemplates = dict[tuple[str, str, str], tuple[str, str]]
+
+
+def custom_templates(language: str) -> CustomTemplates:
+    """Every wording the clinic wrote in `language`, in one query (a booking queues up to six messages)."""
+    return {
+        (template.kind, template.channel, template.language): (template.subject, template.body)
+        for template in MessageTemplate.objects.filter(language=language)
+    }
+
+
+def template_source(kind: str, channel: str, language: str, custom: CustomTemplates | None = None) -> tuple[str, str]:
+    """The clinic's own wording if it has one (from `custom` when the caller read them), else the default."""
     if custom is not None:
-        return custom.subject, custom.body
+        if (kind, channel, language) in custom:
+            return custom[(kind, channel, language)]
+        return default_source(kind, channel, language)
+    template = MessageTemplate.objects.filter(kind=kind, channel=channel, language=language).first()
+    if template is not None:
+        return template.subject, template.body
     return default_source(kind, channel, language)
 
 
 def render(source: str, context: dict[str, str]) -> str:
     """Render template source with exactly the CONTEXT_NAMES strings (missing ones are empty)."""
     values = {name: str(context.get(name, "")) for name in CONTEXT_NAMES}
-    return _ENGINE.from_string(source).render(Context(values, autoescape=False)).strip()
+    return _compiled(source).render(Context(values, autoescape=False)).strip()
 
 
-def render_message(kind: str, channel: str, language: str, context: dict[str, str]) -> Rendered:
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """Each source is parsed once per process: parsing costs more than rendering, and sources rarely change
+    (an edited wording is a new source; the old one ages out)."""
+    return _ENGINE.from_string(source)
+
+
+def render_message(
+    kind: str, channel: str, language: str, context: dict[str, str], custom: CustomTemplates | None = None
+) -> Rendered:
     """The subject and body of one message, in `language` (dates in `context` are already localised)."""
     if channel == Channel.SMS:
         context = {**context, **{name: _cut(context.get(name, "")) for name in ("clinic", "practitioner")}}
-    subject, body = template_source(kind, channel, language)
+    subject, body = template_source(kind, channel, language, custom)
     try:
         return render_pair(subject, body, context, language)
     except TemplateSyntaxError:  # saved around the workspace's check (the admin, the shell): the default

@@ -18,9 +18,11 @@ e-mail.
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
@@ -30,7 +32,7 @@ from config.template_format import phone_display
 
 from . import message_cap
 from .calendar_file import appointment_ics
-from .message_templates import date_and_time, render_message
+from .message_templates import custom_templates, date_and_time, render_message
 from .models import Appointment, Clinic, OutgoingMessage, Patient, Practitioner, SmsOptOut, WaitlistOffer
 from .models.messages import ERASED, Channel, Kind
 from .wakeups import wake_dispatcher_on_commit
@@ -80,28 +82,32 @@ def _context(start: datetime, practitioner: Practitioner, link: str, language: s
     }
 
 
-def queue_booking_messages(appointment: Appointment, *, now: datetime) -> None:
+def queue_booking_messages(appointment: Appointment, *, now: datetime, clinic: Clinic | None = None) -> None:
     """A confirmation now (the e-mail with the appointment's calendar file) and the reminders."""
-    clinic = Clinic.load()
-    _queue(appointment, Kind.CONFIRMATION, f"confirmation:{appointment.pk}", now=now, clinic=clinic)
-    _queue_reminders(appointment, now=now, clinic=clinic)
+    batch = _Batch(appointment, now=now, clinic=clinic or Clinic.load())
+    batch.add(Kind.CONFIRMATION, f"confirmation:{appointment.pk}")
+    _add_reminders(batch)
+    batch.store()
     wake_dispatcher_on_commit()
 
 
 def queue_change_messages(appointment: Appointment, *, now: datetime) -> None:
     """After a move: a change notice now, the old reminders cancelled and new ones queued."""
-    clinic = Clinic.load()
+    batch = _Batch(appointment, now=now, clinic=Clinic.load())
     version = f"{appointment.start.timestamp():.0f}:{appointment.updated_at.timestamp():.6f}"
-    _queue(appointment, Kind.CHANGE, f"change:{appointment.pk}:{version}", now=now, clinic=clinic)
+    batch.add(Kind.CHANGE, f"change:{appointment.pk}:{version}")
     cancel_reminders(appointment)
-    _queue_reminders(appointment, now=now, clinic=clinic)
+    _add_reminders(batch)
+    batch.store()
     wake_dispatcher_on_commit()
 
 
 def queue_cancellation_messages(appointment: Appointment, *, now: datetime) -> None:
     """After a cancellation by the patient or the clinic: a notice (without the clinic's reason), no reminders."""
     cancel_reminders(appointment)
-    _queue(appointment, Kind.CANCELLATION, f"cancellation:{appointment.pk}", now=now, clinic=Clinic.load())
+    batch = _Batch(appointment, now=now, clinic=Clinic.load())
+    batch.add(Kind.CANCELLATION, f"cancellation:{appointment.pk}")
+    batch.store()
     wake_dispatcher_on_commit()
 
 
@@ -114,7 +120,9 @@ def queue_absence_messages(appointment: Appointment, *, now: datetime) -> None:
     OutgoingMessage.objects.filter(
         appointment=appointment, kind=Kind.CANCELLATION, status__in=[Status.PENDING, Status.CAPPED]
     ).delete()
-    _queue(appointment, Kind.ABSENCE, f"absence:{appointment.pk}", now=now, clinic=Clinic.load())
+    batch = _Batch(appointment, now=now, clinic=Clinic.load())
+    batch.add(Kind.ABSENCE, f"absence:{appointment.pk}")
+    batch.store()
     wake_dispatcher_on_commit()
 
 
@@ -181,15 +189,16 @@ def forget_patient_messages(patient: Patient) -> int:
     return withdrawn
 
 
-def _queue_reminders(appointment: Appointment, *, now: datetime, clinic: Clinic) -> None:
+def _add_reminders(batch: "_Batch") -> None:
     """One reminder per offset still ahead; keyed by the start, so a moved appointment gets fresh ones."""
-    for hours in _offsets(clinic):
+    appointment = batch.appointment
+    for hours in _offsets(batch.clinic):
         # In UTC: arithmetic on a Paris datetime is wall-clock time, an hour off across a clock change.
         due = appointment.start.astimezone(UTC) - timedelta(hours=hours)
-        if due <= now:
+        if due <= batch.now:
             continue
         key = f"reminder:{appointment.pk}:{hours}h:{appointment.start.timestamp():.0f}"
-        _queue(appointment, Kind.REMINDER, key, now=now, clinic=clinic, due_at=due, revive=True)
+        batch.add(Kind.REMINDER, key, due_at=due, revive=True)
 
 
 def _offsets(clinic: Clinic) -> list[int]:
@@ -197,58 +206,13 @@ def _offsets(clinic: Clinic) -> list[int]:
     return sorted({int(hours) for hours in offsets if isinstance(hours, int | float) and hours > 0}, reverse=True)
 
 
-def _queue(
-    appointment: Appointment,
-    kind: str,
-    key: str,
-    *,
-    now: datetime,
-    clinic: Clinic,
-    due_at: datetime | None = None,
-    revive: bool = False,
-) -> None:
-    """Add one row per channel the patient can receive, unless its key is already queued.
-
-    With `revive`, a row of the same key that was withdrawn unsent (a reminder
-    for a start the appointment left, then came back to) is made due again.
-    """
-    patient = appointment.patient
-    language = language_of(patient)
-    context = message_context(appointment, language, clinic)
-    for channel, recipient in patient_channels(patient, clinic):
-        dedupe_key = f"{key}:{channel}"
-        rendered = render_message(kind, channel, language, context)
-        fields = {
-            "channel": channel,
-            "kind": kind,
-            "appointment": appointment,
-            "patient": patient,
-            "recipient": recipient,
-            "language": language,
-            "subject": rendered.subject,
-            "body": rendered.body,
-            "attachment": _calendar_file(appointment, context, language, now)
-            if kind in _WITH_CALENDAR_FILE and channel == Channel.EMAIL
-            else "",
-            "appointment_start": appointment.start if kind == Kind.REMINDER else None,
-            "due_at": due_at or now,
-            **_status(channel, recipient, kind, clinic=clinic, now=now),
-        }
-        message, created = OutgoingMessage.objects.get_or_create(dedupe_key=dedupe_key, defaults=fields)
-        if not created and revive:
-            revived = OutgoingMessage.objects.filter(pk=message.pk, status=Status.CANCELLED).update(
-                **{"attempts": 0, "last_error": "", **fields}
-            )
-            created = bool(revived)
-        if created:
-            logger.info("queued message %s (%s, %s): %s", message.pk, kind, channel, fields["status"])
-            if fields["status"] == Status.CAPPED:
-                message_cap.alert_on_cap(message, clinic=clinic, now=now)
-
-
 def _status(channel: str, recipient: str, kind: str, *, clinic: Clinic, now: datetime) -> dict[str, str]:
     """A new row's status, PENDING or CAPPED (message_cap.py: locks the recipient until the transaction ends)."""
     status = message_cap.status_for_new_message(channel=channel, recipient=recipient, kind=kind, clinic=clinic, now=now)
+    return _status_fields(status, clinic)
+
+
+def _status_fields(status: str, clinic: Clinic) -> dict[str, str]:
     return {"status": status, **(message_cap.capped_fields(clinic) if status == Status.CAPPED else {})}
 
 
@@ -259,8 +223,133 @@ def patient_channels(patient: Patient, clinic: Clinic) -> Iterable[tuple[str, st
         yield Channel.EMAIL, patient.email
 
 
-def _calendar_file(appointment: Appointment, context: dict[str, str], language: str, now: datetime) -> str:
+@dataclass
+class _Row:
+    """One message an event adds, before its status is known."""
+
+    dedupe_key: str
+    revive: bool
+    fields: dict[str, object]
+
+
+@dataclass
+class _Batch:
+    """The messages one event queues for an appointment, stored together.
+
+    A booking adds up to six rows (a confirmation and two reminders, by SMS and e-mail): read the
+    patient's channels, the clinic's wordings and the recipients' counts once for all of them, and
+    insert them in one statement, instead of a dozen queries per row.
+    """
+
+    appointment: Appointment
+    now: datetime
+    clinic: Clinic
+    rows: list[_Row] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        patient = self.appointment.patient
+        self.language = language_of(patient)
+        self.channels = list(patient_channels(patient, self.clinic))
+        self.context = message_context(self.appointment, self.language, self.clinic) if self.channels else {}
+        self.custom = custom_templates(self.language) if self.channels else {}
+
+    def add(self, kind: str, key: str, *, due_at: datetime | None = None, revive: bool = False) -> None:
+        """One row per channel under `key`, unless already queued; with `revive`, a row of the same key that
+        was withdrawn unsent (a reminder for a start the appointment left, then came back to) is due again."""
+        appointment = self.appointment
+        for channel, recipient in self.channels:
+            rendered = render_message(kind, channel, self.language, self.context, self.custom)
+            with_calendar_file = kind in _WITH_CALENDAR_FILE and channel == Channel.EMAIL
+            fields: dict[str, object] = {
+                "channel": channel,
+                "kind": kind,
+                "appointment": appointment,
+                "patient": appointment.patient,
+                "recipient": recipient,
+                "language": self.language,
+                "subject": rendered.subject,
+                "body": rendered.body,
+                "attachment": _calendar_file(appointment, self.context, self.language, self.now, self.clinic)
+                if with_calendar_file
+                else "",
+                "appointment_start": appointment.start if kind == Kind.REMINDER else None,
+                "due_at": due_at or self.now,
+            }
+            self.rows.append(_Row(f"{key}:{channel}", revive, fields))
+
+    def store(self) -> None:
+        """Insert the rows not queued yet (and revive the withdrawn ones), each PENDING or CAPPED."""
+        if not self.rows:
+            return
+        existing = {
+            message.dedupe_key: message
+            for message in OutgoingMessage.objects.filter(dedupe_key__in=[row.dedupe_key for row in self.rows]).only(
+                "pk", "dedupe_key", "status"
+            )
+        }
+        new = [
+            row
+            for row in self.rows
+            if row.dedupe_key not in existing or (row.revive and existing[row.dedupe_key].status == Status.CANCELLED)
+        ]
+        self._set_statuses(new)
+        stored = _insert([row for row in new if row.dedupe_key not in existing])
+        for row in new:
+            if row.dedupe_key in existing:
+                revived = OutgoingMessage.objects.filter(
+                    pk=existing[row.dedupe_key].pk, status=Status.CANCELLED
+                ).update(**{"attempts": 0, "last_error": "", **row.fields})
+                if revived:
+                    stored.append(
+                        OutgoingMessage(pk=existing[row.dedupe_key].pk, dedupe_key=row.dedupe_key, **row.fields)
+                    )
+        for message in stored:
+            logger.info("queued message %s (%s, %s): %s", message.pk, message.kind, message.channel, message.status)
+            if message.status == Status.CAPPED:
+                message_cap.alert_on_cap(message, clinic=self.clinic, now=self.now)
+
+    def _set_statuses(self, rows: list[_Row]) -> None:
+        """One count per recipient (message_cap.py), SMS before e-mail: the order every queuing locks them in."""
+        recipients: dict[tuple[str, str], list[_Row]] = {}
+        for row in rows:
+            recipients.setdefault((str(row.fields["channel"]), str(row.fields["recipient"])), []).append(row)
+        for (channel, recipient), group in sorted(recipients.items(), key=lambda item: item[0][0] != Channel.SMS):
+            statuses = message_cap.statuses_for_new_messages(
+                channel=channel,
+                recipient=recipient,
+                kinds=[str(row.fields["kind"]) for row in group],
+                clinic=self.clinic,
+                now=self.now,
+            )
+            for row, status in zip(group, statuses, strict=True):
+                row.fields.update(_status_fields(status, self.clinic))
+
+
+def _insert(rows: list[_Row]) -> list[OutgoingMessage]:
+    """Insert `rows` in one statement; if another transaction queued one of their keys meanwhile, one by one."""
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return OutgoingMessage.objects.bulk_create(
+                OutgoingMessage(dedupe_key=row.dedupe_key, **row.fields) for row in rows
+            )
+    except IntegrityError:
+        created = []
+        for row in rows:
+            message, was_created = OutgoingMessage.objects.get_or_create(dedupe_key=row.dedupe_key, defaults=row.fields)
+            if was_created:
+                created.append(message)
+        return created
+
+
+def _calendar_file(
+    appointment: Appointment, context: dict[str, str], language: str, now: datetime, clinic: Clinic
+) -> str:
     """The appointment's calendar file for an e-mail: the same event as the manage page's download, without
     the visit reason (calendar_file.py)."""
     with translation.override(language):
-        return appointment_ics(appointment, manage_url=context["manage_url"], now=now, with_visit_reason=False).decode()
+        ics = appointment_ics(
+            appointment, manage_url=context["manage_url"], now=now, with_visit_reason=False, clinic=clinic
+        )
+    return ics.decode()

@@ -57,9 +57,10 @@ def inbox(settings):
 @pytest.fixture(autouse=True)
 def _fresh_process_state():
     """Reset what a test leaves in the process: the active language (LocaleMiddleware leaves a
-    request's language in the thread) and the memory of a broker that just failed (wakeups.send_soon)."""
+    request's language in the thread) and the memory of a broker that just failed and the kept connection (wakeups.send_soon)."""
     yield
     from clinic_instance import wakeups
 
     translation.deactivate()
     wakeups._broker_failed_at = float("-inf")
+    wakeups.drop_kept_connection()
