@@ -222,6 +222,33 @@ def bench_env(*, database_url: str = DATABASE_URL, debug: bool = True, **extra: 
     return env
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time the processes `pids` used so far (those gone count 0).
+
+    Per-request CPU is steadier than throughput on a shared machine, whose neighbours take wall time.
+    """
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def database_backend_pids(database: str = DB_NAME) -> list[int]:
+    """The PostgreSQL server processes serving connections to `database` now."""
+    import psycopg
+
+    with psycopg.connect(f"postgres://openrdv@127.0.0.1:5432/{database}", autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database]
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
 def clear_bench_redis() -> None:
     """Empty the benches' Redis database (BENCH_REDIS_URL): the wake-ups and cache entries a run left."""
     import redis
@@ -422,6 +449,12 @@ class Gunicorn:
                 return
             raise RuntimeError(f"gunicorn answered {status} to the readiness probe:\n{self.log_tail()}")
         raise RuntimeError(f"gunicorn not ready after {seconds:.0f} s:\n{self.log_tail()}")
+
+    def worker_pids(self) -> list[int]:
+        """The pids of gunicorn's workers (the master's children)."""
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        return [int(pid) for pid in children.split()]
 
     def log_tail(self, lines: int = 40) -> str:
         try:

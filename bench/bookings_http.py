@@ -29,7 +29,9 @@ from _common import (
     add_server_arguments,
     bench_env,
     clear_bench_redis,
+    cpu_seconds,
     create_clinic,
+    database_backend_pids,
     format_summary,
     http_request,
     reset_database,
@@ -159,26 +161,36 @@ class Booker:
         return clock.perf_counter() - started
 
 
-def throughput(port: int, practitioner_ids: list[int], reason_id: int, clients: int, duration: float) -> bool:
+def throughput(server: Gunicorn, practitioner_ids: list[int], reason_id: int, clients: int, duration: float) -> bool:
     first = datetime.now(UTC).astimezone(PARIS).date() + timedelta(days=2)
     slots = [
         (practitioner_id, start)
         for practitioner_id in practitioner_ids
-        for start in fetch_free_slots(port, practitioner_id, reason_id, first, first + timedelta(days=SLOT_DAYS - 1))
+        for start in fetch_free_slots(
+            server.port, practitioner_id, reason_id, first, first + timedelta(days=SLOT_DAYS - 1)
+        )
     ]
     random.Random(7).shuffle(slots)  # concurrent clients rarely share an agenda
     print(f"\n(a) Throughput: {clients} clients, {len(slots)} free slots of {len(practitioner_ids)} practitioners")
-    booker = Booker(port, reason_id, slots)
+    booker = Booker(server.port, reason_id, slots)
     booker.run(clients, stop_after=None, count=WARM_UP_BOOKINGS)
     warm_up = Counter(booker.outcomes)
     booker.outcomes.clear()
     booker.durations.clear()
     print(f"Warm-up: {WARM_UP_BOOKINGS} bookings: {dict(warm_up)}")
     print(f"Load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    workers, backends = server.worker_pids(), database_backend_pids()
+    cpu_before = cpu_seconds(workers), cpu_seconds(backends)
     elapsed = booker.run(clients, stop_after=duration, count=None)
+    cpu_after = cpu_seconds(workers), cpu_seconds(backends)
     created = booker.outcomes["201"]
     rate = created / elapsed
     print(f"Bookings: {created} created in {elapsed:.2f} s = {rate:.1f} bookings/s")
+    if created:
+        app_ms, database_ms = (
+            (after - before) * 1000 / created for before, after in zip(cpu_before, cpu_after, strict=True)
+        )
+        print(f"CPU per booking: gunicorn workers {app_ms:.1f} ms, PostgreSQL {database_ms:.1f} ms")
     print(f"Status codes: {dict(sorted(booker.outcomes.items()))}")
     print(f"Latency: {format_summary(summary_ms(booker.durations))}")
     for sample in booker.samples:
@@ -348,7 +360,7 @@ def main() -> int:
     env = bench_env(debug=False, ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="false")
     with Gunicorn(workers=args.workers, threads=args.threads, env=env) as server:
         print(f"Server: {server.description}")
-        ok = args.skip_throughput or throughput(server.port, practitioner_ids, reason_id, clients, duration)
+        ok = args.skip_throughput or throughput(server, practitioner_ids, reason_id, clients, duration)
         if not args.skip_races:
             ok = races(server.port, contested_id, reason_id, rounds, contenders) and ok
         if not ok:

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from .models import Appointment, Clinic, Practitioner, ScheduleException, VisitReason, WaitlistOffer
+from .models import Appointment, Clinic, Practitioner, ScheduleException, VisitReason, WaitlistOffer, WeeklyRange
 from .models.practice import LONGEST_VISIT
 from .public_holidays import public_holidays
 from .slots import Interval, Policy, WorkingRange, check_day_range, free_slots
@@ -61,31 +61,25 @@ def available_slots(
     tz = clinic_timezone()
     range_start, range_end = local_day_bounds(day_from, day_to, tz)
     margin = clinic.buffer
-    weekly_ranges = [
-        WorkingRange(
-            weekday=r.weekday,
-            start=r.start_time,
-            end=r.end_time,
-            valid_from=r.valid_from,
-            valid_until=r.valid_until,
-            visit_reason_ids=frozenset(reason.pk for reason in r.visit_reasons.all()),
-        )
-        for r in practitioner.weekly_ranges.prefetch_related("visit_reasons")
-    ]
+    weekly_ranges = working_ranges(practitioner)
     exceptions = ScheduleException.objects.filter(
         practitioner=practitioner, start__lt=range_end, end__gt=range_start
     ).values_list("kind", "start", "end")
-    appointments = (
-        Appointment.objects.filter(
-            practitioner=practitioner,
-            start__lt=range_end + margin,
-            # The lower bound on start lets the agenda index skip the whole past.
-            start__gt=range_start - margin - LONGEST_VISIT,
-            end__gt=range_start - margin,
-        )
-        .exclude(status=Appointment.Status.CANCELLED)
-        .exclude(Q(pk=ignore_appointment_id) if ignore_appointment_id else Q(pk__in=[]))
+    appointments = Appointment.objects.filter(
+        practitioner=practitioner,
+        start__lt=range_end + margin,
+        # The lower bound on start lets the agenda index skip the whole past.
+        start__gt=range_start - margin - LONGEST_VISIT,
+        end__gt=range_start - margin,
+    ).exclude(status=Appointment.Status.CANCELLED)
+    if ignore_appointment_id:
+        appointments = appointments.exclude(pk=ignore_appointment_id)
+    # Booked and held times in one query (a booking's check runs this under the agenda's lock).
+    held = _held(practitioner, range_start, range_end, now, ignore_offer_id=ignore_offer_id)
+    busy = (
+        appointments.order_by()  # SQLite allows no ORDER BY inside a compound statement
         .values_list("start", "end")
+        .union(held.order_by().values_list("start", "end"), all=True)
     )
     openings, absences = [], []
     for kind, start, end in exceptions:
@@ -104,26 +98,56 @@ def available_slots(
         weekly_ranges=weekly_ranges,
         openings=openings,
         absences=absences,
-        busy=[
-            *(Interval(start, end) for start, end in appointments),
-            *held_slots(practitioner, range_start, range_end, now, ignore_offer_id=ignore_offer_id),
-        ],
+        busy=[Interval(start, end) for start, end in busy],
         closed_days=closed_days,
     )
+
+
+def working_ranges(practitioner: Practitioner) -> list[WorkingRange]:
+    """The practitioner's weekly ranges with the reasons each accepts, in one query (a row per range and
+    reason; a range that accepts every reason comes once, with None)."""
+    rows = (
+        WeeklyRange.objects.filter(practitioner=practitioner)
+        .order_by("pk")
+        .values_list("pk", "weekday", "start_time", "end_time", "valid_from", "valid_until", "visit_reasons")
+    )
+    ranges: dict[int, tuple[tuple, set[int]]] = {}
+    for pk, *schedule, reason_id in rows:
+        reasons = ranges.setdefault(pk, (tuple(schedule), set()))[1]
+        if reason_id is not None:
+            reasons.add(reason_id)
+    return [
+        WorkingRange(
+            weekday=weekday,
+            start=start,
+            end=end,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            visit_reason_ids=frozenset(reasons),
+        )
+        for (weekday, start, end, valid_from, valid_until), reasons in ranges.values()
+    ]
 
 
 def held_slots(
     practitioner: Practitioner, start: datetime, end: datetime, now: datetime, *, ignore_offer_id: int | None = None
 ) -> list[Interval]:
     """Times within [start, end) held for a waiting patient by a live waiting-list offer."""
+    held = _held(practitioner, start, end, now, ignore_offer_id=ignore_offer_id)
+    return [Interval(s, e) for s, e in held.values_list("start", "end")]
+
+
+def _held(
+    practitioner: Practitioner, start: datetime, end: datetime, now: datetime, *, ignore_offer_id: int | None
+) -> QuerySet[WaitlistOffer]:
     held = WaitlistOffer.objects.filter(
         practitioner=practitioner,
         status=WaitlistOffer.Status.OFFERED,
         hold_until__gt=now,
         start__lt=end,
         end__gt=start,
-    ).exclude(pk=ignore_offer_id)
-    return [Interval(s, e) for s, e in held.values_list("start", "end")]
+    )
+    return held.exclude(pk=ignore_offer_id) if ignore_offer_id else held
 
 
 def time_is_taken(

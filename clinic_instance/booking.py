@@ -136,7 +136,7 @@ def _book(practitioner, visit_reason, start, patient, now, source, idempotency_k
                 idempotency_key=idempotency_key or None,
                 request_fingerprint=request_fingerprint,
             )
-            patient_messages.queue_booking_messages(appointment, now=now, clinic=clinic)
+            patient_messages.queue_booking_messages(appointment, now=now, clinic=clinic, new_appointment=True)
     except IntegrityError as error:
         if idempotency_key:
             earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first()
@@ -201,7 +201,8 @@ def check_offer(practitioner: Practitioner, visit_reason: VisitReason, source: s
     """Refuse an inactive practitioner, or a visit reason he does not offer (online: bookable online)."""
     if not practitioner.is_active:
         raise BookingError(_("This practitioner takes no bookings."), field="practitioner", code="inactive")
-    offered = visit_reason.is_active and visit_reason.practitioners.filter(pk=practitioner.pk).exists()
+    offers = VisitReason.practitioners.through.objects.filter(visitreason=visit_reason, practitioner=practitioner)
+    offered = visit_reason.is_active and offers.exists()
     if not offered:
         raise BookingError(
             _("This visit reason is not offered by this practitioner."), field="visit_reason", code="not_offered"

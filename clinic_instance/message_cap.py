@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -43,6 +44,7 @@ Status = OutgoingMessage.Status
 WINDOW = timedelta(hours=24)
 NOT_COUNTED = (Status.CANCELLED, Status.CAPPED)
 UNCAPPED_KINDS = frozenset({Kind.VERIFICATION, Kind.ALERT})
+Recipient = tuple[str, str]  # (channel, recipient)
 
 
 def status_for_new_message(*, channel: str, recipient: str, kind: str, clinic: Clinic, now: datetime) -> str:
@@ -52,37 +54,53 @@ def status_for_new_message(*, channel: str, recipient: str, kind: str, clinic: C
     recipient stays locked until then, so concurrent queuings to one recipient count one after the
     other and cannot all pass.
     """
-    return statuses_for_new_messages(channel=channel, recipient=recipient, kinds=[kind], clinic=clinic, now=now)[0]
+    return statuses_for_new_messages({(channel, recipient): [kind]}, clinic=clinic, now=now)[(channel, recipient)][0]
 
 
 def statuses_for_new_messages(
-    *, channel: str, recipient: str, kinds: list[str], clinic: Clinic, now: datetime
-) -> list[str]:
-    """The statuses of new rows of `kinds` to `recipient` on `channel`, in order, counted as one batch.
+    kinds_by_recipient: dict[Recipient, list[str]], *, clinic: Clinic, now: datetime
+) -> dict[Recipient, list[str]]:
+    """The statuses of new rows, in order, for each (channel, recipient) and the kinds of its rows.
 
-    One lock and one count for the batch (a booking queues a confirmation and its reminders together):
-    the n-th counted row is PENDING while the recent rows plus the n-1 before it are under the cap.
-    The caller must insert the rows inside the same transaction, as for status_for_new_message.
+    One batch (a booking queues a confirmation and its reminders, by SMS and e-mail): one statement
+    locks the recipients, SMS before e-mail (every queuing takes them in that order), and one query
+    counts their recent rows. The n-th counted row of a recipient is PENDING while its recent rows
+    plus the n-1 before it are under the cap. The caller must insert the rows inside the same
+    transaction, as for status_for_new_message.
     """
-    counted = [kind not in UNCAPPED_KINDS for kind in kinds]
-    if not any(counted):
-        return [Status.PENDING] * len(kinds)
-    _lock_recipient(channel, recipient)
-    recent = (
-        OutgoingMessage.objects.filter(channel=channel, recipient=recipient, created_at__gt=now - WINDOW)
+    counted = [recipient for recipient, kinds in kinds_by_recipient.items() if set(kinds) - UNCAPPED_KINDS]
+    recent = _recent_counts(counted, now) if counted else {}
+    statuses: dict[Recipient, list[str]] = {}
+    for recipient, kinds in kinds_by_recipient.items():
+        sent = recent.get(recipient, 0)
+        statuses[recipient] = []
+        for kind in kinds:
+            if kind in UNCAPPED_KINDS:
+                statuses[recipient].append(Status.PENDING)
+            elif sent < clinic.messages_per_recipient_per_day:
+                statuses[recipient].append(Status.PENDING)
+                sent += 1
+            else:
+                statuses[recipient].append(Status.CAPPED)
+    return statuses
+
+
+def _recent_counts(recipients: list[Recipient], now: datetime) -> dict[Recipient, int]:
+    """Lock `recipients`, then count what each was sent or will be sent within WINDOW (a statement after the
+    lock's: a statement sees the rows committed before it began)."""
+    _lock_recipients(sorted(recipients, key=lambda recipient: recipient[0] != Channel.SMS))
+    counts = (
+        OutgoingMessage.objects.filter(
+            recipient__in={recipient for _channel, recipient in recipients}, created_at__gt=now - WINDOW
+        )
         .exclude(status__in=NOT_COUNTED)
         .exclude(kind__in=UNCAPPED_KINDS)
-        .count()
+        .order_by()
+        .values_list("channel", "recipient")
+        .annotate(count=Count("pk"))
     )
-    statuses = []
-    for is_counted in counted:
-        if not is_counted:
-            statuses.append(Status.PENDING)
-            continue
-        statuses.append(Status.PENDING if recent < clinic.messages_per_recipient_per_day else Status.CAPPED)
-        if statuses[-1] == Status.PENDING:
-            recent += 1
-    return statuses
+    wanted = set(recipients)  # a phone and an address never look alike; the channel settles it anyway
+    return {(channel, recipient): count for channel, recipient, count in counts if (channel, recipient) in wanted}
 
 
 def capped_fields(clinic: Clinic) -> dict[str, str]:
@@ -129,17 +147,20 @@ def _alert_text(message: OutgoingMessage, clinic: Clinic) -> tuple[str, str]:
     return subject, body
 
 
-def _lock_recipient(channel: str, recipient: str) -> None:
-    """Serialise the queuing of messages to one recipient until the transaction ends.
+def _lock_recipients(recipients: list[Recipient]) -> None:
+    """Serialise the queuing of messages to each of `recipients` until the transaction ends, in their order.
 
-    A transaction-scoped advisory lock on PostgreSQL, keyed by a 64-bit hash (a collision only makes
-    two recipients wait for each other). On SQLite the IMMEDIATE transaction already holds the
-    database's write lock. A booking's lock_timeout applies: a wait too long is its "busy, try again".
+    Transaction-scoped advisory locks on PostgreSQL, keyed by a 64-bit hash (a collision only makes
+    two recipients wait for each other), in one statement (its target list runs left to right). On
+    SQLite the IMMEDIATE transaction already holds the database's write lock. A booking's lock_timeout
+    applies: a wait too long is its "busy, try again".
     """
     if connection.vendor == "postgresql":
+        locks = ", ".join(["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(recipients))
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"openrdv.message:{channel}:{recipient}"]
+                f"SELECT {locks}",
+                [f"openrdv.message:{channel}:{recipient}" for channel, recipient in recipients],
             )
 
 

@@ -82,9 +82,15 @@ def _context(start: datetime, practitioner: Practitioner, link: str, language: s
     }
 
 
-def queue_booking_messages(appointment: Appointment, *, now: datetime, clinic: Clinic | None = None) -> None:
-    """A confirmation now (the e-mail with the appointment's calendar file) and the reminders."""
-    batch = _Batch(appointment, now=now, clinic=clinic or Clinic.load())
+def queue_booking_messages(
+    appointment: Appointment, *, now: datetime, clinic: Clinic | None = None, new_appointment: bool = False
+) -> None:
+    """A confirmation now (the e-mail with the appointment's calendar file) and the reminders.
+
+    `new_appointment`: the caller's transaction created `appointment`, so none of its messages can be
+    queued yet and the check for them is skipped (one query of a booking's ~20).
+    """
+    batch = _Batch(appointment, now=now, clinic=clinic or Clinic.load(), new_appointment=new_appointment)
     batch.add(Kind.CONFIRMATION, f"confirmation:{appointment.pk}")
     _add_reminders(batch)
     batch.store()
@@ -244,6 +250,7 @@ class _Batch:
     appointment: Appointment
     now: datetime
     clinic: Clinic
+    new_appointment: bool = False  # created by this transaction: no row of it can exist yet
     rows: list[_Row] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -281,47 +288,45 @@ class _Batch:
         """Insert the rows not queued yet (and revive the withdrawn ones), each PENDING or CAPPED."""
         if not self.rows:
             return
-        existing = {
-            message.dedupe_key: message
-            for message in OutgoingMessage.objects.filter(dedupe_key__in=[row.dedupe_key for row in self.rows]).only(
+        existing: dict[str, tuple[int, str]] = {}  # dedupe key: (pk, status)
+        if not self.new_appointment:
+            keys = [row.dedupe_key for row in self.rows]
+            for pk, key, status in OutgoingMessage.objects.filter(dedupe_key__in=keys).values_list(
                 "pk", "dedupe_key", "status"
-            )
-        }
+            ):
+                existing[key] = (pk, status)
         new = [
             row
             for row in self.rows
-            if row.dedupe_key not in existing or (row.revive and existing[row.dedupe_key].status == Status.CANCELLED)
+            if row.dedupe_key not in existing or (row.revive and existing[row.dedupe_key][1] == Status.CANCELLED)
         ]
         self._set_statuses(new)
         stored = _insert([row for row in new if row.dedupe_key not in existing])
         for row in new:
             if row.dedupe_key in existing:
-                revived = OutgoingMessage.objects.filter(
-                    pk=existing[row.dedupe_key].pk, status=Status.CANCELLED
-                ).update(**{"attempts": 0, "last_error": "", **row.fields})
+                pk = existing[row.dedupe_key][0]
+                revived = OutgoingMessage.objects.filter(pk=pk, status=Status.CANCELLED).update(
+                    **{"attempts": 0, "last_error": "", **row.fields}
+                )
                 if revived:
-                    stored.append(
-                        OutgoingMessage(pk=existing[row.dedupe_key].pk, dedupe_key=row.dedupe_key, **row.fields)
-                    )
+                    stored.append(OutgoingMessage(pk=pk, dedupe_key=row.dedupe_key, **row.fields))
         for message in stored:
             logger.info("queued message %s (%s, %s): %s", message.pk, message.kind, message.channel, message.status)
             if message.status == Status.CAPPED:
                 message_cap.alert_on_cap(message, clinic=self.clinic, now=self.now)
 
     def _set_statuses(self, rows: list[_Row]) -> None:
-        """One count per recipient (message_cap.py), SMS before e-mail: the order every queuing locks them in."""
-        recipients: dict[tuple[str, str], list[_Row]] = {}
+        """Each row PENDING or CAPPED, counted by recipient in one batch (message_cap.py)."""
+        rows_by_recipient: dict[message_cap.Recipient, list[_Row]] = {}
         for row in rows:
-            recipients.setdefault((str(row.fields["channel"]), str(row.fields["recipient"])), []).append(row)
-        for (channel, recipient), group in sorted(recipients.items(), key=lambda item: item[0][0] != Channel.SMS):
-            statuses = message_cap.statuses_for_new_messages(
-                channel=channel,
-                recipient=recipient,
-                kinds=[str(row.fields["kind"]) for row in group],
-                clinic=self.clinic,
-                now=self.now,
-            )
-            for row, status in zip(group, statuses, strict=True):
+            rows_by_recipient.setdefault((str(row.fields["channel"]), str(row.fields["recipient"])), []).append(row)
+        statuses = message_cap.statuses_for_new_messages(
+            {recipient: [str(row.fields["kind"]) for row in group] for recipient, group in rows_by_recipient.items()},
+            clinic=self.clinic,
+            now=self.now,
+        )
+        for recipient, group in rows_by_recipient.items():
+            for row, status in zip(group, statuses[recipient], strict=True):
                 row.fields.update(_status_fields(status, self.clinic))
 
 

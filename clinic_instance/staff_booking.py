@@ -155,7 +155,7 @@ def _book_by_phone(practitioner, visit_reason, start, patient, now, force) -> St
             source=Appointment.Source.PHONE,
             forced=forced,
         )
-        patient_messages.queue_booking_messages(appointment, now=now)
+        patient_messages.queue_booking_messages(appointment, now=now, new_appointment=True)
     return StaffBooking(appointment, created)
 
 
