@@ -208,6 +208,28 @@ def test_back_to_back_appointments_do_not_overlap(alice, consultation):
     make_appointment(alice, consultation, TUESDAY_9 + timedelta(minutes=20))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_agenda_locked_by_another_writer_is_busy_after_the_lock_timeout(alice, consultation, now):
+    """The real lock and its timeout: another connection holds the practitioner's row; the booking gives up
+    after AGENDA_LOCK_TIMEOUT instead of waiting for ever, and writes nothing."""
+    import time
+
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    dsn = f"host={settings['HOST']} port={settings['PORT']} user={settings['USER']} dbname={settings['NAME']}"
+    with psycopg.connect(dsn) as other:
+        other.execute("SELECT 1 FROM clinic_instance_practitioner WHERE id = %s FOR UPDATE", [alice.pk])
+        began = time.monotonic()
+        with pytest.raises(booking.AgendaBusy):
+            book(alice, consultation, TUESDAY_9, now)
+        waited = time.monotonic() - began
+    assert booking.AGENDA_LOCK_TIMEOUT.total_seconds() - 0.5 <= waited < booking.AGENDA_LOCK_TIMEOUT.total_seconds() + 2
+    assert not Appointment.objects.exists()
+    assert book(alice, consultation, TUESDAY_9, now).created  # the lock released, the agenda takes bookings again
+
+
 def test_a_busy_agenda_lock_becomes_agenda_busy(alice, consultation, now, monkeypatch):
     from django.db import OperationalError
 
