@@ -301,7 +301,7 @@ class _Batch:
             if row.dedupe_key not in existing or (row.revive and existing[row.dedupe_key][1] == Status.CANCELLED)
         ]
         self._set_statuses(new)
-        stored = _insert([row for row in new if row.dedupe_key not in existing])
+        stored = _insert([row for row in new if row.dedupe_key not in existing], new_appointment=self.new_appointment)
         for row in new:
             if row.dedupe_key in existing:
                 pk = existing[row.dedupe_key][0]
@@ -330,15 +330,19 @@ class _Batch:
                 row.fields.update(_status_fields(status, self.clinic))
 
 
-def _insert(rows: list[_Row]) -> list[OutgoingMessage]:
-    """Insert `rows` in one statement; if another transaction queued one of their keys meanwhile, one by one."""
+def _insert(rows: list[_Row], *, new_appointment: bool = False) -> list[OutgoingMessage]:
+    """Insert `rows` in one statement; if another transaction queued one of their keys meanwhile, one by one.
+
+    A new appointment's keys cannot be taken (no other transaction sees the appointment yet): no savepoint.
+    """
     if not rows:
         return []
+    messages = [OutgoingMessage(dedupe_key=row.dedupe_key, **row.fields) for row in rows]
+    if new_appointment:
+        return OutgoingMessage.objects.bulk_create(messages)
     try:
         with transaction.atomic():
-            return OutgoingMessage.objects.bulk_create(
-                OutgoingMessage(dedupe_key=row.dedupe_key, **row.fields) for row in rows
-            )
+            return OutgoingMessage.objects.bulk_create(messages)
     except IntegrityError:
         created = []
         for row in rows:
