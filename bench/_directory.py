@@ -31,6 +31,8 @@ def directory_env() -> dict[str, str]:
             "OPENRDV_ROLE": "directory",
             "DJANGO_SETTINGS_MODULE": "config.settings.directory",
             "DIRECTORY_SEARCH_BACKEND": "postgres",
+            # The shared cache production requires (deploy check openrdv.E002), in a database no test uses.
+            "REDIS_URL": _common.BENCH_REDIS_URL,
             "TIME_ZONE": "Europe/Paris",
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",

@@ -43,7 +43,7 @@ from _directory_names import (
     words,
 )
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the federation columns (instance_ref, federation_version, availability_url)
 DEFAULT_PROFILES = 1_000_000
 DEFAULT_SEED = 20261129
 TARGET_IMPORT_SECONDS = 15 * 60
@@ -85,7 +85,7 @@ COLUMNS = (
     "id", "title", "first_name", "last_name", "rpps", "specialty_id", "practice_name", "address", "postcode",
     "city", "insee", "latitude", "longitude", "phone", "languages", "sector", "accepts_new_patients",
     "teleconsultation", "wheelchair_accessible", "instance_id", "booking_url", "status", "source", "updated_at",
-    "search_text",
+    "search_text", "instance_ref", "federation_version", "availability_url",
 )  # fmt: skip
 
 
@@ -267,6 +267,8 @@ class Generator:
                     round(latitude, 6), round(longitude, 6), phone, languages, sector, new_patients,
                     teleconsultation, random_() < 0.45, instance_id, booking_url, status, source, self.now,
                     search_text,
+                    # As federation publishes them: the instance's own id and a first version; no live slots.
+                    str(profile_id) if instance_id else "", 1 if instance_id else 0, "",
                 )
             )  # fmt: skip
         return rows
@@ -350,8 +352,8 @@ def check_columns(cursor) -> None:
 
 def create_instances(cursor) -> list[int]:
     cursor.execute(
-        "INSERT INTO directory_instance (base_url, name, status, last_seen_at, created_at) "
-        "SELECT 'https://rdv' || n || '.example.org/', 'Cabinet de banc d''essai ' || n, 'approved', now(), now() "
+        "INSERT INTO directory_instance (base_url, name, status, last_seen_at, created_at, feed_cursor) "
+        "SELECT 'https://rdv' || n || '.example.org/', 'Cabinet de banc d''essai ' || n, 'approved', now(), now(), 0 "
         "FROM generate_series(1, %s) AS n RETURNING id",
         [INSTANCES],
     )
