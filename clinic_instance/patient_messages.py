@@ -32,7 +32,7 @@ from config.template_format import phone_display
 
 from . import message_cap
 from .calendar_file import appointment_ics
-from .message_templates import custom_templates, date_and_time, render_message
+from .message_templates import CustomTemplates, custom_templates, date_and_time, render_message
 from .models import Appointment, Clinic, OutgoingMessage, Patient, Practitioner, SmsOptOut, WaitlistOffer
 from .models.messages import ERASED, Channel, Kind
 from .wakeups import wake_dispatcher_on_commit
@@ -252,6 +252,11 @@ class _Batch:
     clinic: Clinic
     new_appointment: bool = False  # created by this transaction: no row of it can exist yet
     rows: list[_Row] = field(default_factory=list)
+    # Read once for every row, from the appointment's patient and the clinic:
+    language: str = field(init=False)
+    channels: list[tuple[str, str]] = field(init=False)
+    context: dict[str, str] = field(init=False)
+    custom: CustomTemplates = field(init=False)
 
     def __post_init__(self) -> None:
         patient = self.appointment.patient
