@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
-from .models import Appointment, Clinic, Practitioner, ScheduleException, VisitReason, WaitlistOffer, WeeklyRange
-from .models.practice import LONGEST_VISIT
+from .agenda_times import agenda_times
+from .models import Appointment, Clinic, Practitioner, VisitReason, WaitlistOffer, WeeklyRange
 from .public_holidays import public_holidays
 from .slots import Interval, Policy, WorkingRange, check_day_range, free_slots
 
@@ -62,28 +62,15 @@ def available_slots(
     range_start, range_end = local_day_bounds(day_from, day_to, tz)
     margin = clinic.buffer
     weekly_ranges = working_ranges(practitioner)
-    exceptions = ScheduleException.objects.filter(
-        practitioner=practitioner, start__lt=range_end, end__gt=range_start
-    ).values_list("kind", "start", "end")
-    appointments = Appointment.objects.filter(
-        practitioner=practitioner,
-        start__lt=range_end + margin,
-        # The lower bound on start lets the agenda index skip the whole past.
-        start__gt=range_start - margin - LONGEST_VISIT,
-        end__gt=range_start - margin,
-    ).exclude(status=Appointment.Status.CANCELLED)
-    if ignore_appointment_id:
-        appointments = appointments.exclude(pk=ignore_appointment_id)
-    # Booked and held times in one query (a booking's check runs this under the agenda's lock).
-    held = _held(practitioner, range_start, range_end, now, ignore_offer_id=ignore_offer_id)
-    busy = (
-        appointments.order_by()  # SQLite allows no ORDER BY inside a compound statement
-        .values_list("start", "end")
-        .union(held.order_by().values_list("start", "end"), all=True)
+    on_agenda = agenda_times(
+        practitioner.pk,
+        range_start,
+        range_end,
+        now=now,
+        margin=margin,
+        ignore_appointment_id=ignore_appointment_id,
+        ignore_offer_id=ignore_offer_id,
     )
-    openings, absences = [], []
-    for kind, start, end in exceptions:
-        (openings if kind == ScheduleException.Kind.OPENING else absences).append(Interval(start, end))
     closed_days = (
         public_holidays(day_from, day_to, clinic.holiday_region) if clinic.closed_on_public_holidays else frozenset()
     )
@@ -96,9 +83,9 @@ def available_slots(
         now=now,
         policy=Policy(clinic.minimum_notice, clinic.booking_horizon, clinic.buffer),
         weekly_ranges=weekly_ranges,
-        openings=openings,
-        absences=absences,
-        busy=[Interval(start, end) for start, end in busy],
+        openings=on_agenda.openings,
+        absences=on_agenda.absences,
+        busy=on_agenda.busy,
         closed_days=closed_days,
     )
 

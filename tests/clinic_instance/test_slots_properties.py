@@ -79,13 +79,15 @@ def overlaps(a: Interval, b: Interval) -> bool:
 def inside_working_time(slot: Interval, agenda) -> bool:
     """Inside the union of the day's working ranges and the openings (touching ranges join)."""
     day = slot.start.astimezone(PARIS).date()
+    # As instants: on the spring change a range starting in the skipped hour (02:10-03:00) is empty,
+    # and compared as wall-clock times it would wrongly join the next one.
+    weekly = [
+        (datetime.combine(day, r.start, PARIS).astimezone(UTC), datetime.combine(day, r.end, PARIS).astimezone(UTC))
+        for r in agenda["weekly_ranges"]
+        if r.applies(day, 1)
+    ]
     pieces = sorted(
-        [
-            (datetime.combine(day, r.start, PARIS), datetime.combine(day, r.end, PARIS))
-            for r in agenda["weekly_ranges"]
-            if r.applies(day, 1)
-        ]
-        + [(o.start, o.end) for o in agenda["openings"]]
+        [(start, end) for start, end in weekly if start < end] + [(o.start, o.end) for o in agenda["openings"]]
     )
     joined: list[list[datetime]] = []
     for start, end in pieces:
