@@ -7,7 +7,6 @@ Marie Martin books once, from her own phone; Anne administers the clinic.
 
 import re
 import threading
-import time as clock
 from datetime import date, time, timedelta
 
 import pytest
@@ -264,7 +263,7 @@ def test_a_burst_of_simultaneous_bookings_for_one_phone_queues_at_most_the_cap(l
 def test_negative_control_without_the_recipient_lock_the_burst_passes_the_cap(live_server, agendas, monkeypatch):
     practitioners, reason = agendas
     # No lock, and a window between the count and the insert as a loaded server has.
-    monkeypatch.setattr(message_cap, "_lock_recipients", lambda recipients: clock.sleep(0.05))
+    monkeypatch.setattr(message_cap, "_lock_statement", lambda recipients: ("SELECT pg_sleep(0.05)", []))
     codes = burst(live_server, practitioners, reason)
     assert codes == [201] * THREADS * BOOKINGS_EACH
     assert statuses(PHONE)[Status.PENDING] > CAP
