@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
-from .agenda_times import agenda_times
-from .models import Appointment, Clinic, Practitioner, VisitReason, WaitlistOffer, WeeklyRange
+from .agenda_times import agenda_times, weekly_range_rows
+from .models import Appointment, Clinic, Practitioner, VisitReason, WaitlistOffer
 from .public_holidays import public_holidays
 from .slots import Interval, Policy, WorkingRange, check_day_range, free_slots
 
@@ -93,11 +93,7 @@ def available_slots(
 def working_ranges(practitioner: Practitioner) -> list[WorkingRange]:
     """The practitioner's weekly ranges with the reasons each accepts, in one query (a row per range and
     reason; a range that accepts every reason comes once, with None)."""
-    rows = (
-        WeeklyRange.objects.filter(practitioner=practitioner)
-        .order_by("pk")
-        .values_list("pk", "weekday", "start_time", "end_time", "valid_from", "valid_until", "visit_reasons")
-    )
+    rows = weekly_range_rows(practitioner.pk)
     ranges: dict[int, tuple[tuple, set[int]]] = {}
     for pk, *schedule, reason_id in rows:
         reasons = ranges.setdefault(pk, (tuple(schedule), set()))[1]

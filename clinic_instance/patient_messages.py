@@ -31,6 +31,7 @@ from config.federation_node import base_url
 from config.template_format import phone_display
 
 from . import message_cap
+from .bulk_insert import insert_returning_pks
 from .calendar_file import appointment_ics
 from .message_templates import CustomTemplates, custom_templates, date_and_time, render_message
 from .models import Appointment, Clinic, OutgoingMessage, Patient, Practitioner, SmsOptOut, WaitlistOffer
@@ -344,10 +345,12 @@ def _insert(rows: list[_Row], *, new_appointment: bool = False) -> list[Outgoing
         return []
     messages = [OutgoingMessage(dedupe_key=row.dedupe_key, **row.fields) for row in rows]
     if new_appointment:
-        return OutgoingMessage.objects.bulk_create(messages)
+        insert_returning_pks(messages)
+        return messages
     try:
         with transaction.atomic():
-            return OutgoingMessage.objects.bulk_create(messages)
+            insert_returning_pks(messages)
+            return messages
     except IntegrityError:
         created = []
         for row in rows:
