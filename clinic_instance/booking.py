@@ -20,6 +20,7 @@ from config.operations import metrics
 
 from . import patient_messages, phone_verification
 from .availability import available_slots, clinic_timezone, time_is_taken
+from .bulk_insert import insert_returning_pks
 from .models import Appointment, Clinic, Patient, PhoneVerification, Practitioner, VisitReason
 from .patient_details import PatientDetails
 from .slots import SlotRangeError
@@ -126,7 +127,7 @@ def _book(practitioner, visit_reason, start, patient, now, source, idempotency_k
                 spend_verification_if_required(verification, phone=patient.phone, now=now, clinic=clinic)
             check_patient_rules(practitioner, visit_reason, patient, now)
             _check_free(practitioner, visit_reason, start, now, ignore_offer=through_offer, clinic=clinic)
-            appointment = Appointment.objects.create(
+            appointment = Appointment(
                 practitioner=practitioner,
                 visit_reason=visit_reason,
                 patient=find_or_create_patient(patient, language=patient_messages.current_language()),
@@ -136,6 +137,7 @@ def _book(practitioner, visit_reason, start, patient, now, source, idempotency_k
                 idempotency_key=idempotency_key or None,
                 request_fingerprint=request_fingerprint,
             )
+            insert_returning_pks([appointment])  # Appointment.objects.create() without the ORM's compiler
             patient_messages.queue_booking_messages(appointment, now=now, clinic=clinic, new_appointment=True)
     except IntegrityError as error:
         if idempotency_key:
@@ -380,7 +382,7 @@ def find_or_create_patient(details: PatientDetails, *, language: str | None = No
     if existing is not None:
         # Anonymous input never overwrites a patient's record; staff merge changes.
         return existing
-    return Patient.objects.create(
+    patient = Patient(
         first_name=details.first_name,
         last_name=details.last_name,
         birth_date=details.birth_date,
@@ -388,6 +390,8 @@ def find_or_create_patient(details: PatientDetails, *, language: str | None = No
         email=details.email,
         **({"language": language} if language else {}),
     )
+    insert_returning_pks([patient])  # on every new patient's booking: Patient.objects.create() without the compiler
+    return patient
 
 
 def _busy_or_reraise(error: OperationalError) -> Exception:
