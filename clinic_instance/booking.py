@@ -382,13 +382,9 @@ def find_or_create_patient(details: PatientDetails, *, language: str | None = No
     if existing is not None:
         # Anonymous input never overwrites a patient's record; staff merge changes.
         return existing
+    identity = {"first_name": details.first_name, "last_name": details.last_name, "birth_date": details.birth_date}
     patient = Patient(
-        first_name=details.first_name,
-        last_name=details.last_name,
-        birth_date=details.birth_date,
-        phone=details.phone,
-        email=details.email,
-        **({"language": language} if language else {}),
+        **identity, phone=details.phone, email=details.email, **({"language": language} if language else {})
     )
     insert_returning_pks([patient])  # on every new patient's booking: Patient.objects.create() without the compiler
     return patient
@@ -396,6 +392,4 @@ def find_or_create_patient(details: PatientDetails, *, language: str | None = No
 
 def _busy_or_reraise(error: OperationalError) -> Exception:
     message = str(error).lower()
-    if "lock" in message or "timeout" in message:
-        return AgendaBusy()
-    return error
+    return AgendaBusy() if "lock" in message or "timeout" in message else error
