@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End to end: deploy/install.sh clinic --self-signed inside a Debian 12 root, then HTTPS through its
-# nginx, a booking, and (when manage.py backup/restore exist) backup, drop, restore.
+# nginx, a booking, backup, drop, restore, then deploy/upgrade.sh: a broken release rolled back, a good one.
 #
 # The root comes from Debian's registry (debootstrap bookworm, with the packages install.sh asks
 # for) and is built once into $CACHE/bookworm (~3 min); each run works on a fresh copy of it. The
@@ -127,5 +127,45 @@ if [ -f "$root/opt/openrdv/config/operations/management/commands/restore.py" ]; 
   echo "backup, drop, restore: the booking is still there"
 else
   echo "manage.py restore is not in this checkout: backup/restore part not run"
+fi
+
+# Upgrades (deploy/upgrade.sh): a release whose web server cannot start is rolled back, data included;
+# a good one lands. Each "release" is this checkout plus a migration that creates a table.
+release() { # NAME: /NAME, a copy of /src with the probe migration
+  rm -rf "$root/$1"
+  cp -a "$root/src" "$root/$1"
+  cat >"$root/$1/clinic_instance/migrations/0017_upgrade_probe.py" <<'PY'
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("clinic_instance", "0016_visit_reason_english_name")]
+    operations = [migrations.RunSQL("CREATE TABLE upgrade_probe (id integer)", migrations.RunSQL.noop)]
+PY
+}
+probe() { inside runuser -u postgres -- psql -tAc "SELECT count(*) FROM pg_tables WHERE tablename = 'upgrade_probe'" openrdv; }
+if [ -x "$root/src/deploy/upgrade.sh" ]; then
+  release broken
+  echo 'raise RuntimeError("a release whose web server cannot start")' >>"$root/broken/config/wsgi.py"
+  status=0
+  inside /broken/deploy/upgrade.sh --health-timeout 15 >"$work/upgrade-broken.log" 2>&1 || status=$?
+  [ "$status" = 1 ] || { echo "the broken upgrade exited $status, not 1 (rolled back)"; cat "$work/upgrade-broken.log"; exit 1; }
+  grep -q "rolled back" "$work/upgrade-broken.log" || { cat "$work/upgrade-broken.log"; exit 1; }
+  [ "$(probe)" = 0 ] || { echo "the broken release's migration survived the rollback"; exit 1; }
+  ! grep -q "cannot start" "$root/opt/openrdv/config/wsgi.py" || { echo "the broken code is still installed"; exit 1; }
+  [ "$(count)" = "$booked" ] || { echo "the rollback lost or added appointments"; exit 1; }
+  status=$(inside python3 /tmp/book.py)
+  [ "$status" = 201 ] || { echo "after the rollback a booking answered $status"; exit 1; }
+  booked=$((booked + 1))
+  echo "a broken upgrade was rolled back: previous code, no new table, every booking kept, booking again: 201"
+
+  release next
+  inside /next/deploy/upgrade.sh --health-timeout 60 >"$work/upgrade-next.log" 2>&1 ||
+    { echo "the good upgrade failed"; cat "$work/upgrade-next.log"; exit 1; }
+  [ "$(probe)" = 1 ] || { echo "the good release's migration did not run"; exit 1; }
+  [ "$(count)" = "$booked" ] || { echo "the upgrade lost or added appointments"; exit 1; }
+  status=$(inside python3 /tmp/book.py)
+  [ "$status" = 201 ] || { echo "after the upgrade a booking answered $status"; exit 1; }
+  echo "a good upgrade landed: its migration ran, every booking kept, booking again: 201"
 fi
 echo OK
