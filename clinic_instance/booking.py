@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
+from config.bulk_insert import insert_returning_pks
 from config.operations import metrics
 
 from . import patient_messages, phone_verification
 from .availability import available_slots, clinic_timezone, time_is_taken
-from .bulk_insert import insert_returning_pks
 from .models import Appointment, Clinic, Patient, PhoneVerification, Practitioner, VisitReason
 from .patient_details import PatientDetails
 from .slots import SlotRangeError

@@ -27,11 +27,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 
+from config.bulk_insert import insert_returning_pks
 from config.federation_node import base_url
 from config.template_format import phone_display
 
 from . import message_cap
-from .bulk_insert import insert_returning_pks
 from .calendar_file import appointment_ics
 from .message_templates import CustomTemplates, custom_templates, date_and_time, render_message
 from .models import Appointment, Clinic, OutgoingMessage, Patient, Practitioner, SmsOptOut, WaitlistOffer

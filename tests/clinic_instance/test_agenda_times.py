@@ -1,4 +1,4 @@
-"""The one statement that reads what is already on an agenda (agenda_times.py): each kind of row,
+"""The one statement that reads what is already on an agenda (availability.agenda_times): each kind of row,
 the range's edges, the buffer margin and the rows a move or an offer leaves out."""
 
 from datetime import date, time, timedelta
@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 import pytest
 from django.db import DataError, transaction
 
-from clinic_instance.agenda_times import agenda_times
+from clinic_instance.availability import agenda_times
 from clinic_instance.models import Appointment, ScheduleException, WaitlistEntry, WaitlistOffer
 from clinic_instance.slots import Interval
 from tests.factories import make_absence, make_appointment, make_patient, paris
@@ -108,7 +108,7 @@ def test_ids_are_parameters_never_sql(alice, consultation, now, text):
 
 
 def test_weekly_ranges_come_with_the_reasons_they_are_limited_to(alice, consultation):
-    from clinic_instance.agenda_times import weekly_range_rows
+    from clinic_instance.availability import weekly_range_rows
     from clinic_instance.models import WeeklyRange
 
     limited = WeeklyRange.objects.create(

@@ -3,8 +3,8 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from clinic_instance.bulk_insert import insert_returning_pks
 from clinic_instance.models import OutgoingMessage
+from config.bulk_insert import insert_returning_pks
 from tests.factories import make_appointment, paris
 
 

@@ -1,5 +1,7 @@
 """One multi-row INSERT for new model instances, without the ORM's query compiler.
 
+Role-agnostic database plumbing, beside postgres_timestamps.py: it knows no model of either role.
+
 A booking inserts its outbox rows (up to six) under the agenda's lock. `bulk_create` spent about
 1 ms of Python per call building that one statement on the benchmark machine, as much as the
 database took to run it. This writes the same statement directly: every concrete field but the
