@@ -135,11 +135,14 @@ chmod 0755 "$state" "$state/static"
 chmod 0700 "$state/federation-keys" "$backups"
 run rsync -a --delete --exclude /.git --exclude /.venv --exclude /staticfiles --exclude /var \
   --exclude __pycache__ "$checkout/" "$code/"
+run python3 -m compileall -q "$code/config" "$code/clinic_instance" "$code/directory" "$code/federation" >/dev/null
 stamp=$(sha256sum "$checkout/pyproject.toml" | cut -d' ' -f1)
 if [ "$(cat "$code/.venv/.installed" 2>/dev/null)" != "$stamp" ]; then
   run python3 -m venv "$code/.venv"
   run "$code/.venv/bin/pip" install --quiet uv
-  run "$code/.venv/bin/uv" pip install --quiet --python "$code/.venv/bin/python" -r "$code/pyproject.toml"
+  # Compiled now: the services may not write under /opt (ProtectSystem=strict), and compiling every
+  # module at each start would double the time to the first answer.
+  run "$code/.venv/bin/uv" pip install --quiet --compile-bytecode --python "$code/.venv/bin/python" -r "$code/pyproject.toml"
   if $dry_run; then mkdir -p "$code/.venv"; fi
   echo "$stamp" >"$code/.venv/.installed"
 fi

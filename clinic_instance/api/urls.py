@@ -1,8 +1,7 @@
 from django.urls import include, path
 
+from ..link_urls import NEXT_SLOT  # also registers the manage_token converter
 from . import verification_views, views, waitlist_views
-
-# The manage_token converter is registered by clinic_instance.urls, which includes this module.
 
 MANAGE = "appointments/manage/<manage_token:token>"
 WAITLIST = "waitlist/<manage_token:token>"
@@ -10,7 +9,7 @@ WAITLIST_OFFER = "waitlist/offers/<manage_token:token>"
 
 urlpatterns = [
     path("practitioners/", views.PractitionerListView.as_view(), name="api-practitioners"),
-    path("practitioners/<int:practitioner_id>/next-slot/", views.NextSlotView.as_view(), name="api-next-slot"),
+    path(NEXT_SLOT, views.NextSlotView.as_view(), name="api-next-slot"),
     path("slots/", views.SlotListView.as_view(), name="api-slots"),
     path("appointments/", views.AppointmentCreateView.as_view(), name="api-appointments"),
     path("phone-verifications/", verification_views.PhoneVerificationView.as_view(), name="api-phone-verifications"),

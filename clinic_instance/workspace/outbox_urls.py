@@ -5,10 +5,11 @@ Included before message_template_urls: "messages/<kind>/<channel>/<language>/" w
 
 from django.urls import path
 
+from ..link_urls import MESSAGE_OUTBOX
 from . import outbox_views
 
 urlpatterns = [
-    path("messages/outbox/", outbox_views.message_outbox, name="message-outbox"),
+    path(MESSAGE_OUTBOX, outbox_views.message_outbox, name="message-outbox"),
     path("messages/outbox/<int:message_id>/resend/", outbox_views.resend_message, name="message-resend"),
     path("messages/outbox/<int:message_id>/handled/", outbox_views.mark_message_handled, name="message-handled"),
 ]

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
+from ..link_urls import PATIENT
 from . import audit_views, patient_views
 
 urlpatterns = [
     path("patients/", patient_views.patient_list, name="patients"),
-    path("patients/<int:patient_id>/", patient_views.patient_detail, name="patient"),
+    path(PATIENT, patient_views.patient_detail, name="patient"),
     path("patients/<int:patient_id>/edit/", patient_views.patient_edit, name="patient-edit"),
     path("patients/<int:patient_id>/merge/", patient_views.patient_merge, name="patient-merge"),
     path("patients/<int:patient_id>/export.json", patient_views.patient_export, name="patient-export"),

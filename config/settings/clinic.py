@@ -23,9 +23,11 @@ MIDDLEWARE = [
     *MIDDLEWARE[_AUTHENTICATION + 1 :],
 ]
 ROOT_URLCONF = "clinic_instance.urls"
+# What the Celery worker resolves links against: the routes it writes into messages, without their views.
+WORKER_URLCONF = "clinic_instance.link_urls"
 OPENRDV_ROLE = "clinic"
 
-# Profile documents waiting for a directory are retried by beat (`celery -A config worker -B`).
+# Profile documents waiting for a directory are retried by beat (the worker's scheduler thread, config/celery.py).
 # The nightly purge erases patients past the clinic's retention period and expired audit entries.
 CELERY_BEAT_SCHEDULE = {
     "deliver-profiles-to-directories": {"task": "clinic_instance.tasks.deliver_outbox", "schedule": 10.0},

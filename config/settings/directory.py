@@ -26,7 +26,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "practitioner-account"
 LOGOUT_REDIRECT_URL = "search"
 
-# Approved instances' profile feeds are read every 5 minutes (`celery -A config worker -B`).
+# Approved instances' profile feeds are read every 5 minutes (the worker's scheduler thread, config/celery.py).
 CELERY_BEAT_SCHEDULE = {"pull-instance-feeds": {"task": "directory.tasks.pull_feeds", "schedule": 300.0}}
 
 # Readiness (config/operations/health.py): an approved instance whose feed was not read for this long (three

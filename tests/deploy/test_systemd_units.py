@@ -60,7 +60,10 @@ def test_every_service_is_hardened_and_reads_its_role_s_environment(unit):
 
 
 def test_the_worker_runs_the_scheduler_and_the_daily_jobs_have_timers():
-    assert " worker -B " in (UNITS / "openrdv-worker@.service").read_text()
+    text = (UNITS / "openrdv-worker@.service").read_text()
+    [worker] = [line for line in text.splitlines() if line.startswith("ExecStart=")]
+    # One process: a thread pool, and beat as a thread of it (config/celery.py), never -B's second interpreter.
+    assert " worker --pool threads " in worker and " --scheduler-thread " in worker and " -B " not in f"{worker} "
     assert "manage.py backup" in (UNITS / "openrdv-backup@.service").read_text()
     assert "manage.py prune_search_words" in (UNITS / "openrdv-prune-search-words@.service").read_text()
     for timer in ("openrdv-backup@.timer", "openrdv-prune-search-words@.timer"):
