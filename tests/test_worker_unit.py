@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from clinic_instance.models import OutgoingMessage
 from clinic_instance.wakeups import wake_dispatcher_on_commit
 from tests.dispatch_support import FILE_BACKEND, celery_broker, queue_sms, sent_references
 from tests.factories import make_clinic
+from tests.test_dispatch_workers import REDIS_URL, worker_env
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "deploy" / "systemd" / "openrdv-worker@.service"
-REDIS_URL = "redis://127.0.0.1:6379/10"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,16 +41,7 @@ def test_the_worker_unit_runs_one_process_that_sends_and_schedules(settings, tmp
     make_clinic(quiet_hours_start=clock_time(0), quiet_hours_end=clock_time(0))
     settings.SMS_BACKEND = FILE_BACKEND
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
-    database = connection.settings_dict
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "REDIS_URL": REDIS_URL,
-        "SMS_BACKEND": FILE_BACKEND,
-        "SMS_FILE_PATH": str(tmp_path / "sms"),
-    }
-    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    environment = worker_env(tmp_path / "sms", LOG_LEVEL="INFO")
     redis.Redis.from_url(REDIS_URL).flushdb()
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log:
