@@ -400,6 +400,7 @@ class Gunicorn:
         command = [
             str(VENV_BIN / "gunicorn"),
             "config.wsgi",
+            "--preload",  # as deploy/systemd/openrdv-web@.service: the views load once, before the fork
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
