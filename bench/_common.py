@@ -370,7 +370,7 @@ def interrupt_on_signals() -> None:
 
 
 class Gunicorn:
-    """gunicorn serving config.wsgi on 127.0.0.1, started and stopped by this process only."""
+    """gunicorn serving config.wsgi on 127.0.0.1 with --preload as in production, started and stopped by this process only."""
 
     def __init__(
         self,
